@@ -1,0 +1,51 @@
+# Unfold: `make run` starts the app, `make test` passes the tests. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DATA ?= ../shared/data
+
+.PHONY: run test lint bench browser train-sentiment evaluate-sentiment clean
+
+run: $(VENV)/.runtime
+	$(PY) -m streamlit run app.py
+
+test: $(VENV)/.dev browser
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest
+
+bench: $(VENV)/.runtime
+	$(PY) -m bench.sentiment
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+train-sentiment: $(VENV)/.runtime
+	$(PY) -m training.sentiment --data $(DATA)/imdb/train.csv.gz $(DATA)/sst2 --out checkpoints/sentiment.pt
+
+evaluate-sentiment: $(VENV)/.runtime
+	$(PY) -m training.evaluate checkpoints/sentiment.pt --data $(DATA)/imdb/train.csv.gz $(DATA)/sst2
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Debian's chromium for the browser tests; elsewhere they skip with a notice (CI requires it).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		($$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium) >/dev/null 2>&1 \
+		|| echo "chromium could not be installed: browser tests will be skipped"; }
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/e2e/screenshots

@@ -1,0 +1,13 @@
+"""Unfold: train recurrent networks and look inside them. Run with `make run`."""
+
+import streamlit as st
+
+st.set_page_config(
+    page_title="Unfold: inside recurrent networks", page_icon=":material/replay:", layout="wide"
+)
+
+pages = {
+    "Unfold": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
+    "Structures": [st.Page("pages/sentiment.py", title="Sentiment (many to one)", icon=":material/reviews:")],
+}
+st.navigation(pages).run()

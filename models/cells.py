@@ -1,0 +1,61 @@
+"""The RNN, LSTM and GRU step equations written out, run on the weights of a fused layer.
+
+Training runs PyTorch's fused `nn.RNN` / `nn.LSTM` / `nn.GRU`; the heatmaps need what the fused
+kernels hide (cell state, gates). `trace_layer` steps the *same* parameters through the textbook
+equations, one time step at a time, and returns every intermediate. A test pins both paths together.
+"""
+
+import torch
+from torch import nn
+
+FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+# What `trace_layer` returns per cell type, besides the hidden state h.
+TRACED = {
+    "rnn": ("h",),
+    "lstm": ("h", "c", "input_gate", "forget_gate", "candidate", "output_gate"),
+    "gru": ("h", "reset_gate", "update_gate", "candidate"),
+}
+
+
+def cell_type(layer: nn.RNNBase) -> str:
+    return {nn.RNN: "rnn", nn.LSTM: "lstm", nn.GRU: "gru"}[type(layer)]
+
+
+def trace_layer(layer: nn.RNNBase, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Run one single-layer, one-direction fused module step by step over `inputs` [steps, input_dim].
+
+    Returns {name: [steps, hidden_dim]} for every name in TRACED[cell]."""
+    assert layer.num_layers == 1 and not layer.bidirectional and inputs.dim() == 2
+    step = {"rnn": _rnn_step, "lstm": _lstm_step, "gru": _gru_step}[cell_type(layer)]
+    w_hh, b_hh = layer.weight_hh_l0, layer.bias_hh_l0
+    x_proj = inputs @ layer.weight_ih_l0.T + layer.bias_ih_l0  # W_x x_t + b for every t at once
+    state = {"h": inputs.new_zeros(layer.hidden_size), "c": inputs.new_zeros(layer.hidden_size)}
+    steps = []
+    for x_t in x_proj:
+        state = step(x_t, w_hh @ state["h"] + b_hh, state)
+        steps.append(state)
+    return {name: torch.stack([s[name] for s in steps]) for name in TRACED[cell_type(layer)]}
+
+
+def _rnn_step(x_t, h_proj, state):
+    # h_t = tanh(W_x x_t + W_h h_{t-1} + b)
+    return {"h": torch.tanh(x_t + h_proj)}
+
+
+def _lstm_step(x_t, h_proj, state):
+    i, f, g, o = (x_t + h_proj).chunk(4)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c = f * state["c"] + i * g  # forget part of the old memory, write part of the new
+    h = o * torch.tanh(c)
+    return {"h": h, "c": c, "input_gate": i, "forget_gate": f, "candidate": g, "output_gate": o}
+
+
+def _gru_step(x_t, h_proj, state):
+    x_r, x_z, x_n = x_t.chunk(3)
+    h_r, h_z, h_n = h_proj.chunk(3)
+    r = torch.sigmoid(x_r + h_r)
+    z = torch.sigmoid(x_z + h_z)
+    n = torch.tanh(x_n + r * h_n)
+    h = (1 - z) * n + z * state["h"]  # z keeps the old state, 1 - z takes the candidate
+    return {"h": h, "reset_gate": r, "update_gate": z, "candidate": n}

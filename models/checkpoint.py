@@ -1,0 +1,70 @@
+"""Save and load the one checkpoint format: a plain dict that `torch.load(weights_only=True)` reads."""
+
+import os
+from pathlib import Path
+
+import torch
+
+FORMAT_VERSION = 1
+KEYS = ("format_version", "task", "config", "vocab", "state_dict", "train", "metrics")
+
+# What a user runs to (re)create a missing or broken checkpoint, per task.
+TRAIN_COMMANDS = {
+    "sentiment": "make train-sentiment",
+    "translation": "make train-translation",
+    "captioning": "make train-captioning",
+}
+
+
+class CheckpointError(Exception):
+    """A checkpoint that cannot be used; the message says why and what to run."""
+
+
+def save(path: str | Path, checkpoint: dict) -> None:
+    """Write atomically: a crash mid-write leaves the previous file untouched."""
+    missing = [key for key in KEYS[1:] if key not in checkpoint]
+    assert not missing, f"checkpoint lacks {missing}"
+    atomic_save({**checkpoint, "format_version": FORMAT_VERSION}, path)
+
+
+def atomic_save(obj, path: str | Path) -> None:
+    """torch.save to a temporary file, then rename: readers see the old file or the new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def half(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """float16 copies of the float tensors, to halve the file size."""
+    return {k: v.half() if v.is_floating_point() else v for k, v in state_dict.items()}
+
+
+def read(path: str | Path, task: str | None = None) -> dict:
+    """The checkpoint dict at `path`, checked; every failure becomes one CheckpointError."""
+    path = Path(path)
+    fix = f"Create it with `{TRAIN_COMMANDS.get(task, 'make train-<task>')}`."
+    if not path.is_file():
+        raise CheckpointError(f"No checkpoint at {path}. {fix}")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # truncated, empty, not a torch file, or objects that run code
+        if "Unsupported global" in str(error):
+            raise CheckpointError(
+                f"{path} holds Python objects beyond plain weights; it was refused because loading "
+                f"it could run code. Use checkpoints made by Unfold's training scripts. {fix}"
+            ) from None
+        reason = (str(error).splitlines() or [type(error).__name__])[0][:120]
+        raise CheckpointError(f"{path} is not a readable checkpoint ({reason}). {fix}") from None
+    if not isinstance(checkpoint, dict) or any(key not in checkpoint for key in KEYS):
+        raise CheckpointError(f"{path} is not an Unfold checkpoint (keys missing). {fix}")
+    version = checkpoint["format_version"]
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path} has format version {version}; this code reads up to {FORMAT_VERSION}. "
+            "Update Unfold (git pull) or retrain with this version."
+        )
+    if task is not None and checkpoint["task"] != task:
+        raise CheckpointError(f"{path} holds a {checkpoint['task']!r} model, not {task!r}. {fix}")
+    return checkpoint

@@ -1,0 +1,154 @@
+"""Many-to-one: a review's tokens -> recurrent encoder -> pooled state -> P(positive)."""
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from models.encoder import RecurrentEncoder
+from models.text import Vocab, tokenize
+
+
+@dataclass
+class SentimentConfig:
+    vocab_size: int
+    embedding_dim: int = 128
+    hidden_dim: int = 256
+    num_layers: int = 1
+    bidirectional: bool = False
+    cell: str = "lstm"
+    dropout: float = 0.4
+    max_tokens: int = 800
+
+
+def pool(outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Max and mean of each sequence's real steps: [batch, steps, dim] -> [batch, 2 * dim]."""
+    mask = torch.arange(outputs.size(1), device=outputs.device)[None, :] < lengths[:, None]
+    maximum = outputs.masked_fill(~mask[:, :, None], float("-inf")).amax(dim=1)
+    mean = (outputs * mask[:, :, None]).sum(dim=1) / lengths[:, None]
+    return torch.cat([maximum, mean], dim=-1)
+
+
+def prefix_pool(outputs: torch.Tensor) -> torch.Tensor:
+    """`pool` of every prefix of one sequence at once: [steps, dim] -> [steps, 2 * dim]."""
+    steps = torch.arange(1, outputs.size(0) + 1, device=outputs.device)[:, None]
+    return torch.cat([outputs.cummax(dim=0).values, outputs.cumsum(dim=0) / steps], dim=-1)
+
+
+class SentimentModel(nn.Module):
+    def __init__(self, config: SentimentConfig):
+        super().__init__()
+        self.config = config
+        self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=0)
+        self.encoder = RecurrentEncoder(
+            config.cell,
+            config.embedding_dim,
+            config.hidden_dim,
+            config.num_layers,
+            config.bidirectional,
+            config.dropout,
+        )
+        self.dropout = nn.Dropout(config.dropout)
+        self.classifier = nn.Linear(2 * self.encoder.output_dim, 1)
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """ids [batch, steps] right-padded with 0 -> logit of positive [batch]."""
+        outputs = self.encoder(self.dropout(self.embedding(ids)), lengths)
+        return self.classifier(self.dropout(pool(outputs, lengths))).squeeze(-1)
+
+
+@dataclass(frozen=True)
+class SentimentAnalysis:
+    tokens: list[str]
+    label: str
+    positive: float
+    step_positive: list[float]  # P(positive) had the text ended after each token
+    states: dict[str, np.ndarray]  # "layer0.forward.h" -> [len(tokens), hidden_dim], and gates
+    truncated: bool
+
+
+def pad_batch(sequences: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    lengths = torch.tensor([len(s) for s in sequences])
+    ids = torch.zeros(len(sequences), int(lengths.max()), dtype=torch.long)
+    for row, sequence in enumerate(sequences):
+        ids[row, : len(sequence)] = torch.tensor(sequence)
+    return ids, lengths
+
+
+class SentimentPredictor:
+    """Immutable after loading; safe to share between threads (Streamlit sessions)."""
+
+    task = "sentiment"
+
+    def __init__(self, model: SentimentModel, vocab: Vocab, checkpoint: dict | None = None):
+        self.model = model.eval()
+        self.vocab = vocab
+        self.config = model.config
+        self.info = {k: checkpoint[k] for k in ("train", "metrics") if k in (checkpoint or {})}
+
+    @classmethod
+    def from_checkpoint(cls, checkpoint: dict) -> "SentimentPredictor":
+        model = SentimentModel(SentimentConfig(**checkpoint["config"]))
+        model.load_state_dict({k: v.float() for k, v in checkpoint["state_dict"].items()})
+        return cls(model, Vocab(checkpoint["vocab"]["words"]), checkpoint)
+
+    def to_checkpoint(self) -> dict:
+        """The parts of a checkpoint that come from the model (no train or metrics)."""
+        return {
+            "task": self.task,
+            "config": asdict(self.config),
+            "vocab": {"words": self.vocab.tokens},
+            "state_dict": self.model.state_dict(),
+        }
+
+    def encode(self, text: str) -> tuple[list[str], list[int], bool]:
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError("Enter some text to classify: the input is empty.")
+        tokens, truncated = tokenize(text, self.config.max_tokens)
+        if not tokens:
+            raise ValueError("The text has no words or symbols the model can read.")
+        return tokens, self.vocab.encode(tokens), truncated
+
+    @torch.inference_mode()
+    def predict(self, texts: list[str], batch_size: int = 64) -> list[float]:
+        """P(positive) per text; batches similar lengths together."""
+        encoded = [self.encode(text)[1] for text in texts]
+        order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))
+        probabilities = [0.0] * len(texts)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            ids, lengths = pad_batch([encoded[i] for i in chunk])
+            for i, p in zip(chunk, torch.sigmoid(self.model(ids, lengths)).tolist()):
+                probabilities[i] = p
+        return probabilities
+
+    @torch.inference_mode()
+    def analyze(self, text: str) -> SentimentAnalysis:
+        tokens, ids, truncated = self.encode(text)
+        model = self.model
+        embedded = model.embedding(torch.tensor(ids))  # [steps, embedding_dim]
+        states = model.encoder.trace(embedded)
+        last = len(model.encoder.layers) - 1
+        outputs = torch.cat(
+            [states[f"layer{last}.{d}.h"] for d in model.encoder.directions], dim=-1
+        )  # [steps, output_dim]
+        step_positive = torch.sigmoid(model.classifier(self._prefix_features(ids, outputs)))
+        step_positive = step_positive.squeeze(-1).tolist()
+        return SentimentAnalysis(
+            tokens=tokens,
+            label="positive" if step_positive[-1] >= 0.5 else "negative",
+            positive=step_positive[-1],
+            step_positive=step_positive,
+            states={name: values.numpy() for name, values in states.items()},
+            truncated=truncated,
+        )
+
+    def _prefix_features(self, ids: list[int], outputs: torch.Tensor) -> torch.Tensor:
+        """Pooled features of every prefix of the text: [steps, 2 * output_dim]."""
+        if not self.config.bidirectional:
+            return prefix_pool(outputs)  # forward states of a prefix do not depend on what follows
+        # The backward direction must re-read each prefix from its own end.
+        prefixes = [ids[: end + 1] for end in range(len(ids))]
+        batch, lengths = pad_batch(prefixes)
+        return pool(self.model.encoder(self.model.embedding(batch), lengths), lengths)

@@ -1,0 +1,50 @@
+"""Word tokenizer and vocabulary: text in, token ids out, and back."""
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+PAD, UNK = "<pad>", "<unk>"
+
+# Penn-Treebank-like splitting so raw reviews ("doesn't") and SST-2's pre-tokenized
+# sentences ("does n't") end up as the same tokens.
+_TOKEN = re.compile(r"n't\b|\w+?(?=n't\b)|'(?:s|re|ve|ll|d|m)\b|\w+|[^\w\s]")
+_HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
+
+
+def tokenize(text: str, max_tokens: int | None = None) -> tuple[list[str], bool]:
+    """Lower-cased word, clitic and symbol tokens of `text`, at most `max_tokens` of them,
+    and whether the text was cut. Matching is lazy: a huge text costs only what is kept."""
+    text = _HTML_BREAK.sub(" ", text.translate(_QUOTES))
+    tokens = []
+    for match in _TOKEN.finditer(text):
+        if max_tokens is not None and len(tokens) == max_tokens:
+            return tokens, True
+        tokens.append(match.group().lower())
+    return tokens, False
+
+
+class Vocab:
+    """Token <-> id mapping; id 0 is padding, id 1 stands for every unknown token."""
+
+    def __init__(self, tokens: list[str]):
+        if tokens[:2] != [PAD, UNK]:
+            raise ValueError(f"a vocabulary starts with {PAD!r} and {UNK!r}")
+        self.tokens = list(tokens)
+        self.index = {token: i for i, token in enumerate(self.tokens)}
+
+    @classmethod
+    def build(cls, texts: Iterable[list[str]], max_size: int, min_count: int = 2) -> "Vocab":
+        counts = Counter(token for tokens in texts for token in tokens)
+        common = [t for t, n in counts.most_common(max_size - 2) if n >= min_count]
+        return cls([PAD, UNK, *common])
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def encode(self, tokens: list[str]) -> list[int]:
+        return [self.index.get(token, 1) for token in tokens]
+
+    def decode(self, ids: Iterable[int]) -> list[str]:
+        return [self.tokens[i] for i in ids]

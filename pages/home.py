@@ -1,0 +1,37 @@
+"""Home page: what a recurrent network is, the three structures, and the shipped models."""
+
+import streamlit as st
+
+import ui
+
+STRUCTURES = [
+    ("Many to one: sentiment", "pages/sentiment.py", "A whole review in, one verdict out: is it positive?"),
+]
+
+st.title(":material/replay: Unfold: look inside recurrent networks")
+st.markdown(
+    """
+A recurrent network is a **state machine that learns**. At every time step it combines the
+previous state with the new input, x_t = f(x_{t-1}, u_t), and reads an output from the state,
+y_t = g(x_t). Its cell is one small formula,
+
+h_t = tanh(W_x x_t + W_h h_{t-1} + b),  y_t = f(W_y h_t + b),
+
+and the **same weights** W_x, W_h, W_y are used at every step. Drawn folded, it is one cell with a
+loop; **unfolded through time**, it is a chain of copies of that cell, one per input token. This
+app runs trained networks and shows their states step by step.
+"""
+)
+
+st.subheader("Three structures")
+for title, page, blurb in STRUCTURES:
+    with st.container(border=True):
+        st.page_link(page, label=title)
+        st.caption(blurb)
+
+st.subheader("Shipped models")
+table = ui.model_table()
+if table:
+    st.dataframe(table, hide_index=True, width="stretch")
+else:
+    st.info(f"No checkpoints in `{ui.CHECKPOINTS}` yet. Train one with `make train-sentiment`.")

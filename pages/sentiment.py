@@ -1,0 +1,141 @@
+"""Sentiment page (many to one): a review in, one verdict out, and the hidden state in between."""
+
+import numpy as np
+import streamlit as st
+
+import ui
+from ui import charts
+
+EXAMPLES = {
+    "Negation": "This film is not terrible, it's great!",
+    "Mixed, then positive": (
+        "The first hour drags and the dialogue is clumsy, but the last act is so moving and "
+        "beautifully shot that I left the theater smiling. Highly recommended."
+    ),
+    "Negative": "A dull, lifeless script. I kept checking my watch and nothing ever happened.",
+    "Sarcasm": "Oh great, another two hours of my life I will never get back. Brilliant.",
+    "Raw HTML": "Loved it.<br /><br />The cast is wonderful and the music stays with you.",
+}
+MAX_HEATMAP_STEPS = 120
+STATE_LABELS = {
+    "h": "hidden state h_t",
+    "c": "cell state c_t (LSTM memory)",
+    "input_gate": "input gate i_t",
+    "forget_gate": "forget gate f_t",
+    "candidate": "candidate (new content)",
+    "output_gate": "output gate o_t",
+    "reset_gate": "reset gate r_t",
+    "update_gate": "update gate z_t",
+}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def analyze(text: str, _model, model_key: str):
+    return _model.analyze(text)
+
+
+def use_example() -> None:
+    st.session_state["sentiment_text"] = EXAMPLES[st.session_state["sentiment_example"]]
+
+
+def input_ui() -> str | None:
+    st.selectbox(
+        "Try an example",
+        list(EXAMPLES),
+        index=None,
+        key="sentiment_example",
+        on_change=use_example,
+        placeholder="Pick an example review…",
+    )
+    with st.form("sentiment_form"):
+        st.session_state.setdefault("sentiment_text", EXAMPLES["Negation"])
+        text = st.text_area("Review", key="sentiment_text", height=120)
+        if st.form_submit_button("Read it", type="primary"):
+            st.session_state["sentiment_submitted"] = text
+    return st.session_state.get("sentiment_submitted")
+
+
+def verdict_ui(result) -> None:
+    left, right = st.columns([1, 3])
+    confidence = result.positive if result.label == "positive" else 1 - result.positive
+    left.metric("Verdict", result.label, f"{confidence:.0%} sure", delta_color="off")
+    right.caption(
+        f"{len(result.tokens)} tokens read"
+        + (" (cut to the model's maximum length)" if result.truncated else "")
+    )
+    if result.truncated:
+        st.info(f"The text was long, so the model read only its first {len(result.tokens)} tokens.")
+    right.altair_chart(charts.reading_trace(result.step_positive, result.tokens), width="stretch")
+
+
+def state_picker(result) -> tuple[str, str]:
+    """(layer.direction, quantity) chosen by the user."""
+    streams = sorted({name.rsplit(".", 1)[0] for name in result.states})
+    quantities = [q for q in STATE_LABELS if f"{streams[0]}.{q}" in result.states]
+    a, b, c = st.columns(3)
+    stream = a.selectbox("Layer and direction", streams, key="sentiment_stream")
+    quantity = b.selectbox("Show", quantities, format_func=STATE_LABELS.get, key="sentiment_quantity")
+    c.selectbox("Order units by", charts.UNIT_ORDERS, key="sentiment_order")
+    return stream, quantity
+
+
+def heatmap_ui(result) -> np.ndarray:
+    stream, quantity = state_picker(result)
+    values = result.states[f"{stream}.{quantity}"]
+    tokens = result.tokens
+    if len(tokens) > MAX_HEATMAP_STEPS:
+        last = len(tokens) - MAX_HEATMAP_STEPS
+        start = st.slider("First token shown", 0, last, 0, key="sentiment_window")
+        end = start + MAX_HEATMAP_STEPS
+        st.caption(f"Showing tokens {start}–{end - 1} of {len(tokens)}; move the slider to scroll.")
+        values, tokens = values[start:end], tokens[start:end]
+    if quantity == "c":
+        limit = float(np.abs(values).max()) or 1.0
+        domain = (-limit, limit)
+    else:
+        domain = (0.0, 1.0) if quantity.endswith("gate") else (-1.0, 1.0)
+    order = st.session_state["sentiment_order"]
+    chart = charts.heatmap(
+        values, tokens, domain=domain, order=order, title=f"{STATE_LABELS[quantity]}, {stream}"
+    )
+    st.altair_chart(chart, width="stretch")
+    return result.states[f"{stream}.{quantity}"]
+
+
+def unit_ui(result, values: np.ndarray) -> None:
+    st.subheader("One unit, read along the text")
+    telling = charts.closest_unit(values, np.asarray(result.step_positive))
+    unit = st.number_input(
+        "Unit",
+        0,
+        values.shape[1] - 1,
+        telling,
+        key="sentiment_unit",
+        help="Starts at the unit that follows the verdict most closely.",
+    )
+    limit = max(float(np.abs(values[:, unit]).max()), 1e-6)
+    st.html(charts.token_strip(result.tokens, values[:, unit], limit))
+
+
+model = ui.load_model("sentiment")
+st.title(":material/reviews: Sentiment: many to one")
+st.markdown(
+    "The network reads the review one token at a time. At each step its state h_t is computed "
+    "from the previous state h_{t-1} and the new input, with the same weights at every step; "
+    "after the last token, one output says how positive the review is."
+)
+text = input_ui()
+if text is not None:
+    try:
+        result = analyze(text, model, ui.checkpoint_path("sentiment").as_posix())
+    except ValueError as error:
+        st.warning(str(error))
+        st.stop()
+    verdict_ui(result)
+    st.subheader("Hidden state through time")
+    st.caption(
+        "Each row is one unit of the state vector, each column one time step. Blue is positive, "
+        "red negative; hover a cell for the token, unit and value."
+    )
+    values = heatmap_ui(result)
+    unit_ui(result, values)

@@ -1,0 +1,66 @@
+"""Shared test fixtures, built in code: tiny vocabularies, models, checkpoints and data files."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from models import checkpoint
+from models.sentiment import SentimentConfig, SentimentModel, SentimentPredictor
+from models.text import Vocab, tokenize
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+SENTENCES = [
+    ("a great film , moving and funny", 1),
+    ("this movie is wonderful and i loved it", 1),
+    ("not terrible at all , it 's great !", 1),
+    ("dull , boring and far too long", 0),
+    ("the worst script i have seen", 0),
+    ("i hated every minute of it", 0),
+]
+
+
+def tiny_sentiment(cell: str = "lstm", bidirectional: bool = False, num_layers: int = 1, seed: int = 0):
+    torch.manual_seed(seed)
+    vocab = Vocab.build([tokenize(text)[0] for text, _ in SENTENCES], max_size=100, min_count=1)
+    config = SentimentConfig(
+        vocab_size=len(vocab),
+        embedding_dim=8,
+        hidden_dim=6,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        cell=cell,
+        dropout=0.0,
+        max_tokens=50,
+    )
+    return SentimentPredictor(SentimentModel(config), vocab)
+
+
+def save_sentiment(path: Path, predictor: SentimentPredictor) -> Path:
+    metrics = {"split": "validation", "fixture": {"accuracy": 0.5, "examples": 6}, "score": 0.5}
+    checkpoint.save(path, {**predictor.to_checkpoint(), "train": {"command": "fixture"}, "metrics": metrics})
+    return path
+
+
+@pytest.fixture(scope="session")
+def fixture_checkpoints(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("checkpoints")
+    save_sentiment(folder / "sentiment.pt", tiny_sentiment())
+    return folder
+
+
+def write_sentiment_data(folder: Path) -> tuple[Path, Path]:
+    """An IMDB-shaped CSV and an SST-2-shaped folder, a few dozen rows each."""
+    rows = SENTENCES * 6
+    (folder / "imdb").mkdir()
+    csv = folder / "imdb" / "train.csv"
+    lines = ["id,rating,label,text"] + [
+        f'{i},{9 if y else 2},{y},"{t} <br /> {i}"' for i, (t, y) in enumerate(rows)
+    ]
+    csv.write_text("\n".join(lines) + "\n")
+    sst = folder / "sst2"
+    sst.mkdir()
+    (sst / "stsa.binary.train").write_text("".join(f"{y} {t}\n" for t, y in rows))
+    (sst / "stsa.binary.dev").write_text("".join(f"{y} {t}\n" for t, y in SENTENCES))
+    return csv, sst

@@ -1,0 +1,33 @@
+"""The shipped checkpoint still scores what its card says, on the real validation data."""
+
+import pytest
+
+import models
+from tests.conftest import ROOT, SHARED_DATA
+from training import data
+from training.sentiment import accuracy
+
+pytestmark = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is absent")
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return models.load(ROOT / "checkpoints" / "sentiment.pt")
+
+
+def test_recorded_metrics_meet_the_bar(shipped):
+    metrics = shipped.info["metrics"]
+    assert metrics["split"] == "validation"
+    assert metrics["imdb"]["accuracy"] >= 0.89 and metrics["imdb"]["examples"] == 2515
+    assert metrics["sst2"]["accuracy"] >= 0.80 and metrics["sst2"]["examples"] == 872
+
+
+def test_sst2_dev_accuracy_is_the_recorded_one(shipped):
+    rows = data.load_sentiment(str(SHARED_DATA / "sst2"))["validation"]
+    measured = accuracy(shipped, rows)["accuracy"]
+    assert measured == pytest.approx(shipped.info["metrics"]["sst2"]["accuracy"], abs=0.005)
+
+
+def test_imdb_validation_slice_agrees(shipped):
+    rows = data.load_sentiment(str(SHARED_DATA / "imdb" / "train.csv.gz"))["validation"][:400]
+    assert accuracy(shipped, rows)["accuracy"] >= shipped.info["metrics"]["imdb"]["accuracy"] - 0.04

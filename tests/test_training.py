@@ -1,0 +1,96 @@
+"""Training smoke runs on tiny generated data: checkpoints that load, resume, evaluate, bad data."""
+
+import json
+
+import pytest
+
+import models
+from tests.conftest import write_sentiment_data
+from training import data, evaluate, sentiment
+
+
+@pytest.fixture
+def sources(tmp_path):
+    csv, sst = write_sentiment_data(tmp_path)
+    return [str(csv), str(sst)]
+
+
+def train(sources, out, *extra):
+    args = [
+        "--data",
+        *sources,
+        "--out",
+        str(out),
+        "--embedding-dim",
+        "8",
+        "--hidden-dim",
+        "8",
+        "--batch-size",
+        "8",
+    ]
+    return sentiment.main([*args, *extra])
+
+
+def test_smoke_run_writes_a_checkpoint_that_loads(sources, tmp_path):
+    out = tmp_path / "s.pt"
+    metrics = train(sources, out, "--max-steps", "2", "--cell", "gru", "--bidirectional")
+    model = models.load(out)
+    assert model.config.cell == "gru" and model.config.bidirectional
+    assert set(metrics) >= {"imdb", "sst2", "score"}
+    assert model.info["metrics"] == metrics
+    assert model.info["train"]["args"]["max_steps"] == 2
+    assert 0 <= model.predict(["a great film"])[0] <= 1
+
+
+def test_resume_continues_from_the_last_epoch(sources, tmp_path, capsys):
+    out = tmp_path / "s.pt"
+    train(sources, out, "--epochs", "1")
+    train(sources, out, "--epochs", "2", "--resume")
+    printed = capsys.readouterr().out
+    assert "epoch 1:" in printed and "epoch 2:" in printed
+    assert printed.count("epoch 1:") == 1  # the resumed run started at epoch 2
+    assert models.load(out).info["train"]["epochs"] in (1, 2)
+
+
+def test_resume_without_a_previous_run_says_so(sources, tmp_path):
+    with pytest.raises(SystemExit, match="no .* to continue from"):
+        train(sources, tmp_path / "s.pt", "--resume")
+
+
+def test_evaluate_prints_json_metrics(sources, tmp_path, capsys):
+    out = tmp_path / "s.pt"
+    train(sources, out, "--max-steps", "1")
+    capsys.readouterr()
+    evaluate.main([str(out), "--data", *sources])
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["task"] == "sentiment"
+    assert printed["metrics"]["sst2"]["examples"] == 6
+    assert 0 <= printed["metrics"]["imdb"]["accuracy"] <= 1
+
+
+def test_validation_carve_out_is_stable_and_disjoint(sources):
+    first, second = data.load_sentiment(sources[0]), data.load_sentiment(sources[0])
+    assert first == second
+    train_texts = {text for text, _ in first["train"]}
+    assert not train_texts & {text for text, _ in first["validation"]}
+
+
+def test_missing_columns_are_named(tmp_path):
+    csv = tmp_path / "bad.csv"
+    csv.write_text("review,stars\nnice,5\n")
+    with pytest.raises(data.DataError, match="'text' or 'sentence' column"):
+        data.load_sentiment(str(csv))
+
+
+def test_empty_split_is_named(tmp_path):
+    folder = tmp_path / "sst2"
+    folder.mkdir()
+    (folder / "stsa.binary.train").write_text("1 good\n")
+    (folder / "stsa.binary.dev").write_text("")
+    with pytest.raises(data.DataError, match="validation split is empty"):
+        data.load_sentiment(str(folder))
+
+
+def test_evaluate_reports_a_missing_checkpoint(tmp_path, sources):
+    with pytest.raises(SystemExit, match="No checkpoint"):
+        evaluate.main([str(tmp_path / "none.pt"), "--data", *sources])

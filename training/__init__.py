@@ -1,0 +1,1 @@
+"""Command-line training and evaluation: python -m training.<task> --help."""

@@ -1,0 +1,48 @@
+"""Command-line flags made from dataclass fields: one flag per field, its help from the metadata."""
+
+import argparse
+import dataclasses
+import typing
+
+
+def option(default, help: str, **kwargs):
+    """A dataclass field that becomes a documented flag."""
+    if isinstance(default, list):
+        return dataclasses.field(default_factory=lambda: list(default), metadata={"help": help})
+    return dataclasses.field(default=default, metadata={"help": help, **kwargs})
+
+
+def parse(description: str, argv: list[str] | None, *classes, exclude=()) -> argparse.Namespace:
+    """Parse `argv` into one namespace holding every field of `classes` (except `exclude`)."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    seen = set()
+    for cls in classes:
+        hints = typing.get_type_hints(cls)
+        for field in dataclasses.fields(cls):
+            if field.name in exclude or field.name in seen:
+                continue
+            seen.add(field.name)
+            _add(parser, field, hints[field.name])
+    return parser.parse_args(argv)
+
+
+def _add(parser: argparse.ArgumentParser, field: dataclasses.Field, kind) -> None:
+    flag = "--" + field.name.replace("_", "-")
+    help = field.metadata.get("help", " ").replace("%", "%%")
+    default = field.default_factory() if callable(field.default_factory) else field.default
+    if kind is bool:
+        parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=help)
+    elif typing.get_origin(kind) is list:
+        parser.add_argument(flag, nargs="+", type=typing.get_args(kind)[0], default=default, help=help)
+    else:
+        choices = field.metadata.get("choices")
+        parser.add_argument(flag, type=kind, default=default, choices=choices, help=help)
+
+
+def pick(cls, namespace: argparse.Namespace, **overrides):
+    """An instance of `cls` from the namespace's matching attributes."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    values = {k: v for k, v in vars(namespace).items() if k in names}
+    return cls(**{**values, **overrides})

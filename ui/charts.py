@@ -1,0 +1,113 @@
+"""Every chart in the app: the hidden-state heatmap, the reading trace and the coloured token strip."""
+
+import html
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+UNIT_ORDERS = ("index", "mean activation", "variance", "clustered")
+
+
+def unit_order(values: np.ndarray, order: str) -> np.ndarray:
+    """Display order of the units (columns) of values [steps, units]."""
+    if order == "mean activation":
+        return np.argsort(-values.mean(axis=0), kind="stable")
+    if order == "variance":
+        return np.argsort(-values.var(axis=0), kind="stable")
+    if order == "clustered" and values.shape[0] > 2:
+        # Units whose activations rise and fall together sit side by side: sort by the angle
+        # of each unit's time course in the plane of the two leading principal components.
+        centered = values - values.mean(axis=0)
+        _, _, components = np.linalg.svd(centered.T, full_matrices=False)
+        projection = centered.T @ components[:2].T  # [units, 2]
+        return np.argsort(np.arctan2(projection[:, 1], projection[:, 0]), kind="stable")
+    return np.arange(values.shape[1])
+
+
+def closest_unit(values: np.ndarray, trace: np.ndarray) -> int:
+    """The unit (column of values [steps, units]) whose activation best follows `trace` [steps]."""
+    centered = values - values.mean(axis=0)
+    trace = trace - trace.mean()
+    scale = np.linalg.norm(centered, axis=0) * np.linalg.norm(trace)
+    correlation = np.divide(trace @ centered, scale, out=np.zeros(values.shape[1]), where=scale > 0)
+    return int(np.abs(correlation).argmax())
+
+
+def step_labels(tokens: list[str]) -> list[str]:
+    """Unique, ordered x-axis labels: '3 film'."""
+    return [f"{i} {token}" for i, token in enumerate(tokens)]
+
+
+def heatmap(
+    values: np.ndarray,
+    tokens: list[str],
+    *,
+    domain: tuple[float, float] = (-1.0, 1.0),
+    order: str = "index",
+    title: str = "",
+) -> alt.Chart:
+    """Units x time steps. values [steps, units]; colour fixed to `domain` (diverging around 0)."""
+    steps, units = values.shape
+    assert len(tokens) == steps, (len(tokens), steps)
+    ranked = unit_order(values, order)
+    labels = step_labels(tokens)
+    frame = pd.DataFrame(
+        {
+            "step": np.repeat(labels, units),
+            "token": np.repeat(tokens, units),
+            "unit": np.tile(np.arange(units), steps),
+            "value": values.ravel().round(4),
+        }
+    )
+    scheme = "redblue" if domain[0] < 0 else "blues"
+    return (
+        alt.Chart(frame, title=title)
+        .mark_rect()
+        .encode(
+            x=alt.X(
+                "step:O", sort=labels, title="time step (token)", axis=alt.Axis(labelAngle=-60, labelLimit=90)
+            ),
+            y=alt.Y(
+                "unit:O",
+                sort=[int(u) for u in ranked],
+                title=f"unit ({order})",
+                axis=alt.Axis(labels=units <= 64, ticks=units <= 64),
+            ),
+            color=alt.Color("value:Q", scale=alt.Scale(scheme=scheme, domain=list(domain)), title="value"),
+            tooltip=["token:N", "step:O", "unit:O", alt.Tooltip("value:Q", format=".3f")],
+        )
+        .properties(height=min(max(3 * units, 160), 520))
+    )
+
+
+def reading_trace(step_positive: list[float], tokens: list[str]) -> alt.Chart:
+    """P(positive) after each token, as a line over the tokens, with the 0.5 decision line."""
+    labels = step_labels(tokens)
+    frame = pd.DataFrame({"step": labels, "token": tokens, "positive": step_positive})
+    x = alt.X("step:O", sort=labels, title="read up to token", axis=alt.Axis(labelAngle=-60, labelLimit=90))
+    line = (
+        alt.Chart(frame)
+        .mark_line(point=True, color="#4c78a8")
+        .encode(
+            x=x,
+            y=alt.Y("positive:Q", scale=alt.Scale(domain=[0, 1]), title="P(positive)"),
+            tooltip=["token:N", alt.Tooltip("positive:Q", format=".3f", title="P(positive)")],
+        )
+    )
+    middle = alt.Chart(pd.DataFrame({"y": [0.5]})).mark_rule(strokeDash=[4, 4], color="gray").encode(y="y:Q")
+    return (line + middle).properties(height=220)
+
+
+def token_strip(tokens: list[str], values: np.ndarray, limit: float = 1.0) -> str:
+    """HTML: each token on a background coloured by its value (blue > 0, red < 0)."""
+    spans = []
+    for token, value in zip(tokens, values):
+        strength = min(abs(float(value)) / limit, 1.0)
+        rgb = "49, 112, 184" if value >= 0 else "200, 60, 50"
+        spans.append(
+            f'<span title="{float(value):+.3f}" style="background: rgba({rgb}, {strength:.2f}); '
+            f'padding: 1px 3px; margin: 1px; border-radius: 3px; display: inline-block">'
+            f"{html.escape(token)}</span>"
+        )
+    return '<div style="line-height: 1.9">' + " ".join(spans) + "</div>"
