@@ -7,7 +7,7 @@ st.set_page_config(
 )
 
 pages = {
-    "Unfold": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
-    "Structures": [st.Page("pages/sentiment.py", title="Sentiment (many to one)", icon=":material/reviews:")],
+    "Unfold": [st.Page("views/home.py", title="Home", icon=":material/home:", default=True)],
+    "Structures": [st.Page("views/sentiment.py", title="Sentiment (many to one)", icon=":material/reviews:")],
 }
 st.navigation(pages).run()

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 UNIT_ORDERS = ("index", "mean activation", "variance", "clustered")
+PICK = "unit_pick"  # the heatmap's click selection: {"unit": ...}
 
 
 def unit_order(values: np.ndarray, order: str) -> np.ndarray:
@@ -77,6 +78,7 @@ def heatmap(
             color=alt.Color("value:Q", scale=alt.Scale(scheme=scheme, domain=list(domain)), title="value"),
             tooltip=["token:N", "step:O", "unit:O", alt.Tooltip("value:Q", format=".3f")],
         )
+        .add_params(alt.selection_point(name=PICK, fields=["unit"], on="click"))
         .properties(height=min(max(3 * units, 160), 520))
     )
 

@@ -86,11 +86,6 @@ def serve(checkpoints: Path):
         process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def app_url(fixture_checkpoints):
-    yield from serve(fixture_checkpoints)
-
-
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})

@@ -14,7 +14,7 @@ EXAMPLES = {
     ),
     "Negative": "A dull, lifeless script. I kept checking my watch and nothing ever happened.",
     "Sarcasm": "Oh great, another two hours of my life I will never get back. Brilliant.",
-    "Raw HTML": "Loved it.<br /><br />The cast is wonderful and the music stays with you.",
+    "Raw HTML from IMDB": "Loved it.<br /><br />The cast is wonderful and the music stays with you.",
 }
 MAX_HEATMAP_STEPS = 120
 STATE_LABELS = {
@@ -22,7 +22,7 @@ STATE_LABELS = {
     "c": "cell state c_t (LSTM memory)",
     "input_gate": "input gate i_t",
     "forget_gate": "forget gate f_t",
-    "candidate": "candidate (new content)",
+    "candidate": "candidate content g_t",
     "output_gate": "output gate o_t",
     "reset_gate": "reset gate r_t",
     "update_gate": "update gate z_t",
@@ -30,7 +30,7 @@ STATE_LABELS = {
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def analyze(text: str, _model, model_key: str):
+def analyze(text: str, _model, model_id: int):
     return _model.analyze(text)
 
 
@@ -39,6 +39,7 @@ def use_example() -> None:
 
 
 def input_ui() -> str | None:
+    st.session_state.setdefault("sentiment_text", EXAMPLES["Negation"])
     st.selectbox(
         "Try an example",
         list(EXAMPLES),
@@ -48,7 +49,6 @@ def input_ui() -> str | None:
         placeholder="Pick an example review…",
     )
     with st.form("sentiment_form"):
-        st.session_state.setdefault("sentiment_text", EXAMPLES["Negation"])
         text = st.text_area("Review", key="sentiment_text", height=120)
         if st.form_submit_button("Read it", type="primary"):
             st.session_state["sentiment_submitted"] = text
@@ -56,63 +56,71 @@ def input_ui() -> str | None:
 
 
 def verdict_ui(result) -> None:
-    left, right = st.columns([1, 3])
-    confidence = result.positive if result.label == "positive" else 1 - result.positive
-    left.metric("Verdict", result.label, f"{confidence:.0%} sure", delta_color="off")
-    right.caption(
-        f"{len(result.tokens)} tokens read"
-        + (" (cut to the model's maximum length)" if result.truncated else "")
-    )
+    left, right = st.columns([1, 3], gap="large")
+    with left:
+        st.metric("Verdict", result.label.capitalize())
+        st.progress(result.positive, text=f"P(positive) = {result.positive:.2f}")
+        st.caption(f"{len(result.tokens)} tokens read")
+    with right:
+        st.markdown("**Reading trace**: the verdict had the review ended after each token.")
+        st.altair_chart(charts.reading_trace(result.step_positive, result.tokens), width="stretch")
     if result.truncated:
         st.info(f"The text was long, so the model read only its first {len(result.tokens)} tokens.")
-    right.altair_chart(charts.reading_trace(result.step_positive, result.tokens), width="stretch")
 
 
-def state_picker(result) -> tuple[str, str]:
-    """(layer.direction, quantity) chosen by the user."""
+def state_picker(result) -> tuple[str, str, str]:
+    """(layer.direction, quantity, unit order) chosen by the user."""
     streams = sorted({name.rsplit(".", 1)[0] for name in result.states})
     quantities = [q for q in STATE_LABELS if f"{streams[0]}.{q}" in result.states]
     a, b, c = st.columns(3)
     stream = a.selectbox("Layer and direction", streams, key="sentiment_stream")
     quantity = b.selectbox("Show", quantities, format_func=STATE_LABELS.get, key="sentiment_quantity")
-    c.selectbox("Order units by", charts.UNIT_ORDERS, key="sentiment_order")
-    return stream, quantity
+    order = c.selectbox("Order units by", charts.UNIT_ORDERS, key="sentiment_order")
+    return stream, quantity, order
+
+
+def domain_of(quantity: str, values: np.ndarray) -> tuple[float, float]:
+    if quantity == "c":  # the LSTM memory is unbounded: scale to what this text reached
+        limit = float(np.abs(values).max()) or 1.0
+        return (-limit, limit)
+    return (0.0, 1.0) if quantity.endswith("gate") else (-1.0, 1.0)
 
 
 def heatmap_ui(result) -> np.ndarray:
-    stream, quantity = state_picker(result)
+    stream, quantity, order = state_picker(result)
     values = result.states[f"{stream}.{quantity}"]
-    tokens = result.tokens
+    tokens, start = result.tokens, 0
     if len(tokens) > MAX_HEATMAP_STEPS:
-        last = len(tokens) - MAX_HEATMAP_STEPS
-        start = st.slider("First token shown", 0, last, 0, key="sentiment_window")
+        start = st.slider("First token shown", 0, len(tokens) - MAX_HEATMAP_STEPS, 0, key="sentiment_window")
         end = start + MAX_HEATMAP_STEPS
         st.caption(f"Showing tokens {start}–{end - 1} of {len(tokens)}; move the slider to scroll.")
-        values, tokens = values[start:end], tokens[start:end]
-    if quantity == "c":
-        limit = float(np.abs(values).max()) or 1.0
-        domain = (-limit, limit)
-    else:
-        domain = (0.0, 1.0) if quantity.endswith("gate") else (-1.0, 1.0)
-    order = st.session_state["sentiment_order"]
+    window = slice(start, start + MAX_HEATMAP_STEPS)
     chart = charts.heatmap(
-        values, tokens, domain=domain, order=order, title=f"{STATE_LABELS[quantity]}, {stream}"
+        values[window],
+        tokens[window],
+        domain=domain_of(quantity, values),
+        order=order,
+        title=f"{STATE_LABELS[quantity]}, {stream}",
     )
-    st.altair_chart(chart, width="stretch")
-    return result.states[f"{stream}.{quantity}"]
+    event = st.altair_chart(chart, width="stretch", on_select="rerun", key="sentiment_heatmap")
+    picked = event.selection.get(charts.PICK, [])
+    if picked and picked != st.session_state.get("sentiment_picked"):
+        st.session_state["sentiment_picked"] = picked
+        st.session_state["sentiment_unit"] = int(picked[0]["unit"])
+    return values
 
 
 def unit_ui(result, values: np.ndarray) -> None:
     st.subheader("One unit, read along the text")
-    telling = charts.closest_unit(values, np.asarray(result.step_positive))
-    unit = st.number_input(
-        "Unit",
-        0,
-        values.shape[1] - 1,
-        telling,
-        key="sentiment_unit",
-        help="Starts at the unit that follows the verdict most closely.",
+    st.caption(
+        "Click a cell of the heatmap or choose a unit. Each token is coloured by that unit's "
+        "value after reading it. The first unit shown is the one that follows the verdict most closely."
     )
+    units = values.shape[1]
+    if st.session_state.get("sentiment_unit", 0) >= units:
+        del st.session_state["sentiment_unit"]
+    default = charts.closest_unit(values, np.asarray(result.step_positive))
+    unit = st.number_input("Unit", 0, units - 1, default, key="sentiment_unit")
     limit = max(float(np.abs(values[:, unit]).max()), 1e-6)
     st.html(charts.token_strip(result.tokens, values[:, unit], limit))
 
@@ -127,15 +135,15 @@ st.markdown(
 text = input_ui()
 if text is not None:
     try:
-        result = analyze(text, model, ui.checkpoint_path("sentiment").as_posix())
+        result = analyze(text, model, id(model))
     except ValueError as error:
         st.warning(str(error))
         st.stop()
     verdict_ui(result)
     st.subheader("Hidden state through time")
     st.caption(
-        "Each row is one unit of the state vector, each column one time step. Blue is positive, "
-        "red negative; hover a cell for the token, unit and value."
+        "The state unfolded through time: each row is one unit of the state vector, each column "
+        "one time step. Blue is positive, red negative; hover a cell for its token, unit and value."
     )
     values = heatmap_ui(result)
     unit_ui(result, values)

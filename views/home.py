@@ -5,7 +5,9 @@ import streamlit as st
 import ui
 
 STRUCTURES = [
-    ("Many to one: sentiment", "pages/sentiment.py", "A whole review in, one verdict out: is it positive?"),
+    ("Many to one: sentiment", "views/sentiment.py", "A whole review in, one verdict out: is it positive?"),
+    ("One to many: captioning", None, "One image in, a sentence out, word by word. Its page is coming."),
+    ("Many to many: translation", None, "A sentence in, its translation out. Its page is coming."),
 ]
 
 st.title(":material/replay: Unfold: look inside recurrent networks")
@@ -24,9 +26,12 @@ app runs trained networks and shows their states step by step.
 )
 
 st.subheader("Three structures")
-for title, page, blurb in STRUCTURES:
-    with st.container(border=True):
-        st.page_link(page, label=title)
+for column, (title, page, blurb) in zip(st.columns(len(STRUCTURES)), STRUCTURES):
+    with column.container(border=True, height="stretch"):
+        if page:
+            st.page_link(page, label=title, icon=":material/arrow_forward:")
+        else:
+            st.markdown(f"**{title}**")
         st.caption(blurb)
 
 st.subheader("Shipped models")
