@@ -39,6 +39,7 @@ def test_smoke_run_writes_a_checkpoint_that_loads(sources, tmp_path):
     assert set(metrics) >= {"imdb", "sst2", "score"}
     assert model.info["metrics"] == metrics
     assert model.info["train"]["args"]["max_steps"] == 2
+    assert model.info["train"]["command"].startswith("python -m training.sentiment --data")
     assert 0 <= model.predict(["a great film"])[0] <= 1
 
 

@@ -133,10 +133,10 @@ def _brief(metrics: dict) -> str:
     )
 
 
-def describe_run(args) -> dict:
+def describe_run(module: str, argv: list[str], args) -> dict:
     """What a model card needs to reproduce a run."""
     return {
-        "command": " ".join(["python -m", Path(sys.argv[0]).stem, *sys.argv[1:]]) if sys.argv else "",
-        "args": {k: v for k, v in vars(args).items()},
+        "command": " ".join(["python -m", module, *argv]),
+        "args": dict(vars(args)),
         "versions": {"python": platform.python_version(), "torch": str(torch.__version__)},
     }

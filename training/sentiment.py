@@ -50,6 +50,7 @@ def evaluate(predictor: SentimentPredictor, sources: dict[str, data.Rows]) -> di
 
 
 def main(argv: list[str] | None = None) -> dict:
+    argv = sys.argv[1:] if argv is None else argv
     args = parse(__doc__, argv, SentimentTraining)
     torch.manual_seed(args.seed)
     if args.threads:
@@ -94,10 +95,10 @@ def main(argv: list[str] | None = None) -> dict:
         validate,
         predictor.to_checkpoint,
         pick(loop.LoopConfig, args),
-        loop.describe_run(args),
+        loop.describe_run("training.sentiment", argv, args),
         resumed,
     )
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

@@ -12,17 +12,15 @@ STRUCTURES = [
 
 st.title(":material/replay: Unfold: look inside recurrent networks")
 st.markdown(
-    """
-A recurrent network is a **state machine that learns**. At every time step it combines the
-previous state with the new input, x_t = f(x_{t-1}, u_t), and reads an output from the state,
-y_t = g(x_t). Its cell is one small formula,
-
-h_t = tanh(W_x x_t + W_h h_{t-1} + b),  y_t = f(W_y h_t + b),
-
-and the **same weights** W_x, W_h, W_y are used at every step. Drawn folded, it is one cell with a
-loop; **unfolded through time**, it is a chain of copies of that cell, one per input token. This
-app runs trained networks and shows their states step by step.
-"""
+    "A recurrent network is a **state machine that learns**. At every time step it combines the "
+    "previous state with the new input, $x_t = f(x_{t-1}, u_t)$, and reads an output from the "
+    "state, $y_t = g(x_t)$. Its cell is one small formula:"
+)
+st.latex(r"h_t = \tanh(W_x x_t + W_h h_{t-1} + b), \qquad y_t = f(W_y h_t + b)")
+st.markdown(
+    "The **same weights** $W_x, W_h, W_y$ are used at every step. Drawn folded, it is one cell "
+    "with a loop; **unfolded through time**, it is a chain of copies of that cell, one per input "
+    "token. This app runs trained networks and shows their states step by step."
 )
 
 st.subheader("Three structures")

@@ -128,9 +128,9 @@ def unit_ui(result, values: np.ndarray) -> None:
 model = ui.load_model("sentiment")
 st.title(":material/reviews: Sentiment: many to one")
 st.markdown(
-    "The network reads the review one token at a time. At each step its state h_t is computed "
-    "from the previous state h_{t-1} and the new input, with the same weights at every step; "
-    "after the last token, one output says how positive the review is."
+    "The network reads the review one token at a time. At each step its state $h_t$ is computed "
+    "from the previous state $h_{t-1}$ and the new input $x_t$, with the same weights at every "
+    "step; after the last token, one output $y$ says how positive the review is."
 )
 text = input_ui()
 if text is not None:
