@@ -3,10 +3,11 @@
 import json
 
 import pytest
+import torch
 
 import models
 from tests.conftest import write_sentiment_data
-from training import data, evaluate, sentiment
+from training import data, evaluate, loop, sentiment
 
 
 @pytest.fixture
@@ -95,3 +96,25 @@ def test_empty_split_is_named(tmp_path):
 def test_evaluate_reports_a_missing_checkpoint(tmp_path, sources):
     with pytest.raises(SystemExit, match="No checkpoint"):
         evaluate.main([str(tmp_path / "none.pt"), "--data", *sources])
+
+
+def test_ctrl_c_keeps_the_last_good_checkpoint(sources, tmp_path, monkeypatch):
+    out = tmp_path / "s.pt"
+    train(sources, out, "--epochs", "1")
+    before = out.read_bytes()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop, "_train_epoch", interrupted)
+    with pytest.raises(SystemExit, match="--resume"):
+        train(sources, out, "--epochs", "2", "--resume")
+    assert out.read_bytes() == before
+
+
+def test_nan_loss_stops_with_a_message(sources, tmp_path, monkeypatch):
+    nan = torch.tensor(float("nan"), requires_grad=True)
+    monkeypatch.setattr(sentiment.F, "binary_cross_entropy_with_logits", lambda *args: nan)
+    with pytest.raises(SystemExit, match="loss became nan"):
+        train(sources, tmp_path / "s.pt")
+    assert not (tmp_path / "s.pt").exists()

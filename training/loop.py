@@ -64,9 +64,15 @@ def fit(
     for epoch in range(state["epoch"], config.epochs):
         started = time.time()
         model.train()
-        train_loss = _train_epoch(
-            model, batches(epoch), loss_fn, optimizer, state, total_steps, config, epoch
-        )
+        try:
+            train_loss = _train_epoch(
+                model, batches(epoch), loss_fn, optimizer, state, total_steps, config, epoch
+            )
+        except KeyboardInterrupt:
+            raise SystemExit(
+                f"Interrupted in epoch {epoch + 1}; {config.out} keeps the best checkpoint so far. "
+                "Add --resume to continue from the last finished epoch."
+            ) from None
         model.eval()
         metrics = validate()
         state["epoch"], state["seconds"] = epoch + 1, state["seconds"] + time.time() - started
