@@ -20,20 +20,23 @@ class SentimentConfig:
     cell: str = "lstm"
     dropout: float = 0.4
     max_tokens: int = 800
+    pool_last: bool = False  # also give the classifier the state after the last token
 
 
-def pool(outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """Max and mean of each sequence's real steps: [batch, steps, dim] -> [batch, 2 * dim]."""
+def pool(outputs: torch.Tensor, lengths: torch.Tensor, last: bool) -> torch.Tensor:
+    """Max, mean (and last) of each sequence's real steps: [batch, steps, dim] -> [batch, k * dim]."""
     mask = torch.arange(outputs.size(1), device=outputs.device)[None, :] < lengths[:, None]
     maximum = outputs.masked_fill(~mask[:, :, None], float("-inf")).amax(dim=1)
     mean = (outputs * mask[:, :, None]).sum(dim=1) / lengths[:, None]
-    return torch.cat([maximum, mean], dim=-1)
+    final = [outputs[torch.arange(outputs.size(0)), lengths - 1]] if last else []
+    return torch.cat([maximum, mean, *final], dim=-1)
 
 
-def prefix_pool(outputs: torch.Tensor) -> torch.Tensor:
-    """`pool` of every prefix of one sequence at once: [steps, dim] -> [steps, 2 * dim]."""
+def prefix_pool(outputs: torch.Tensor, last: bool) -> torch.Tensor:
+    """`pool` of every prefix of one sequence at once: [steps, dim] -> [steps, k * dim]."""
     steps = torch.arange(1, outputs.size(0) + 1, device=outputs.device)[:, None]
-    return torch.cat([outputs.cummax(dim=0).values, outputs.cumsum(dim=0) / steps], dim=-1)
+    final = [outputs] if last else []
+    return torch.cat([outputs.cummax(dim=0).values, outputs.cumsum(dim=0) / steps, *final], dim=-1)
 
 
 class SentimentModel(nn.Module):
@@ -50,12 +53,14 @@ class SentimentModel(nn.Module):
             config.dropout,
         )
         self.dropout = nn.Dropout(config.dropout)
-        self.classifier = nn.Linear(2 * self.encoder.output_dim, 1)
+        pooled = 3 if config.pool_last else 2
+        self.classifier = nn.Linear(pooled * self.encoder.output_dim, 1)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """ids [batch, steps] right-padded with 0 -> logit of positive [batch]."""
         outputs = self.encoder(self.dropout(self.embedding(ids)), lengths)
-        return self.classifier(self.dropout(pool(outputs, lengths))).squeeze(-1)
+        features = pool(outputs, lengths, self.config.pool_last)
+        return self.classifier(self.dropout(features)).squeeze(-1)
 
 
 @dataclass(frozen=True)
@@ -145,10 +150,13 @@ class SentimentPredictor:
         )
 
     def _prefix_features(self, ids: list[int], outputs: torch.Tensor) -> torch.Tensor:
-        """Pooled features of every prefix of the text: [steps, 2 * output_dim]."""
+        """Pooled features of every prefix of the text: [steps, k * output_dim]."""
         if not self.config.bidirectional:
-            return prefix_pool(outputs)  # forward states of a prefix do not depend on what follows
+            return prefix_pool(
+                outputs, self.config.pool_last
+            )  # forward states of a prefix do not depend on what follows
         # The backward direction must re-read each prefix from its own end.
         prefixes = [ids[: end + 1] for end in range(len(ids))]
         batch, lengths = pad_batch(prefixes)
-        return pool(self.model.encoder(self.model.embedding(batch), lengths), lengths)
+        outputs = self.model.encoder(self.model.embedding(batch), lengths)
+        return pool(outputs, lengths, self.config.pool_last)

@@ -21,7 +21,7 @@ SENTENCES = [
 ]
 
 
-def tiny_sentiment(cell: str = "lstm", bidirectional: bool = False, num_layers: int = 1, seed: int = 0):
+def tiny_sentiment(cell="lstm", bidirectional=False, num_layers=1, seed=0, pool_last=False):
     torch.manual_seed(seed)
     vocab = Vocab.build([tokenize(text)[0] for text, _ in SENTENCES], max_size=100, min_count=1)
     config = SentimentConfig(
@@ -33,6 +33,7 @@ def tiny_sentiment(cell: str = "lstm", bidirectional: bool = False, num_layers: 
         cell=cell,
         dropout=0.0,
         max_tokens=50,
+        pool_last=pool_last,
     )
     return SentimentPredictor(SentimentModel(config), vocab)
 

@@ -10,7 +10,7 @@ TEXTS = ["a great film", "dull", "this movie is wonderful and i loved it , not b
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_batched_predictions_equal_one_by_one(cell):
-    model = tiny_sentiment(cell)
+    model = tiny_sentiment(cell, pool_last=True)
     batched = model.predict(TEXTS)
     alone = [model.predict([text])[0] for text in TEXTS]
     assert np.allclose(batched, alone, atol=1e-6)
@@ -18,8 +18,9 @@ def test_batched_predictions_equal_one_by_one(cell):
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_analyze_matches_predict_and_prefixes(bidirectional):
-    model = tiny_sentiment("lstm", bidirectional=bidirectional, num_layers=2)
+@pytest.mark.parametrize("pool_last", [False, True])
+def test_analyze_matches_predict_and_prefixes(bidirectional, pool_last):
+    model = tiny_sentiment("lstm", bidirectional=bidirectional, num_layers=2, pool_last=pool_last)
     text = TEXTS[2]
     result = model.analyze(text)
     assert result.positive == pytest.approx(model.predict([text])[0], abs=1e-5)

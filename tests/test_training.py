@@ -32,11 +32,25 @@ def train(sources, out, *extra):
     return sentiment.main([*args, *extra])
 
 
-def test_smoke_run_writes_a_checkpoint_that_loads(sources, tmp_path):
+def test_smoke_run_writes_a_checkpoint_that_loads(sources, tmp_path, capsys):
     out = tmp_path / "s.pt"
-    metrics = train(sources, out, "--max-steps", "2", "--cell", "gru", "--bidirectional")
+    metrics = train(
+        sources,
+        out,
+        "--max-steps",
+        "2",
+        "--cell",
+        "gru",
+        "--bidirectional",
+        "--pool-last",
+        "--oversample",
+        "1",
+        "2",
+    )
+    imdb_rows = len(data.load_sentiment(sources[0])["train"])
+    assert f"training on {imdb_rows + 2 * 36} texts" in capsys.readouterr().out
     model = models.load(out)
-    assert model.config.cell == "gru" and model.config.bidirectional
+    assert model.config.cell == "gru" and model.config.bidirectional and model.config.pool_last
     assert set(metrics) >= {"imdb", "sst2", "score"}
     assert model.info["metrics"] == metrics
     assert model.info["train"]["args"]["max_steps"] == 2

@@ -31,6 +31,10 @@ class SentimentTraining(loop.LoopConfig):
     bidirectional: bool = option(False, "add a backward direction to every layer")
     dropout: float = option(0.4, "dropout on embeddings, between layers and before the classifier")
     max_tokens: int = option(800, "tokens read per text; longer texts are cut")
+    pool_last: bool = option(False, "also classify from the state after the last token")
+    oversample: list[int] = option(
+        [1], "repeat each --data source's training rows this often (one number per source)"
+    )
 
 
 def accuracy(predictor: SentimentPredictor, rows: data.Rows) -> dict:
@@ -59,7 +63,8 @@ def main(argv: list[str] | None = None) -> dict:
         sources = {data.source_name(spec): data.load_sentiment(spec, args.limit) for spec in args.data}
     except data.DataError as error:
         raise SystemExit(str(error)) from None
-    train_rows = [row for splits in sources.values() for row in splits["train"]]
+    repeats = args.oversample + [1] * (len(sources) - len(args.oversample))
+    train_rows = [row for splits, n in zip(sources.values(), repeats) for row in splits["train"] * n]
     tokenized = [tokenize(text, args.max_tokens)[0] for text, _ in train_rows]
 
     resumed = loop.read_resume(args.out) if args.resume else None
