@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DATA ?= ../shared/data
+# The local copies where they exist (this project's machines), else the Hugging Face hub.
+SENTIMENT_DATA := $(if $(wildcard $(DATA)/imdb/train.csv.gz),$(DATA)/imdb/train.csv.gz $(DATA)/sst2,stanfordnlp/imdb stanfordnlp/sst2)
+SENTIMENT_RECIPE := --pool-last --oversample 1 2
 
 .PHONY: run test lint bench browser train-sentiment evaluate-sentiment clean
 
@@ -22,10 +25,10 @@ lint: $(VENV)/.dev
 	$(PY) -m ruff format .
 
 train-sentiment: $(VENV)/.runtime
-	$(PY) -m training.sentiment --data $(DATA)/imdb/train.csv.gz $(DATA)/sst2 --out checkpoints/sentiment.pt
+	$(PY) -m training.sentiment --data $(SENTIMENT_DATA) $(SENTIMENT_RECIPE) --out checkpoints/sentiment.pt
 
 evaluate-sentiment: $(VENV)/.runtime
-	$(PY) -m training.evaluate checkpoints/sentiment.pt --data $(DATA)/imdb/train.csv.gz $(DATA)/sst2
+	$(PY) -m training.evaluate checkpoints/sentiment.pt --data $(SENTIMENT_DATA)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +46,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "installing Debian's chromium for the browser tests"; \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo "sudo -n" ); \
 		($$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium) >/dev/null 2>&1 \
 		|| echo "chromium could not be installed: browser tests will be skipped"; }
 

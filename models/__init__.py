@@ -13,12 +13,13 @@ __all__ = ["CheckpointError", "load"]
 def load(path: str | Path, task: str | None = None):
     """Load a checkpoint; raise CheckpointError with the fixing command if it cannot be used."""
     checkpoint = read(path, task)
-    if checkpoint["task"] not in PREDICTORS:
+    predictor = PREDICTORS.get(checkpoint["task"]) if isinstance(checkpoint["task"], str) else None
+    if predictor is None:
         raise CheckpointError(f"{path}: unknown task {checkpoint['task']!r}.")
     try:
-        return PREDICTORS[checkpoint["task"]].from_checkpoint(checkpoint)
-    except (TypeError, KeyError, RuntimeError) as error:
+        return predictor.from_checkpoint(checkpoint)
+    except Exception as error:  # any malformed content: config, vocabulary or weights
         raise CheckpointError(
-            f"{path} does not match this code's {checkpoint['task']} model ({error}). "
-            "Retrain it with this version."
+            f"{path} does not fit this code's {checkpoint['task']} model "
+            f"({type(error).__name__}: {str(error)[:200]}). Retrain it with this version."
         ) from None

@@ -44,7 +44,8 @@ def half(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 def read(path: str | Path, task: str | None = None) -> dict:
     """The checkpoint dict at `path`, checked; every failure becomes one CheckpointError."""
     path = Path(path)
-    fix = f"Create it with `{TRAIN_COMMANDS.get(task, 'make train-<task>')}`."
+    command = TRAIN_COMMANDS.get(task or path.stem, "make train-<task>")
+    fix = f"Create it with `{command}`."
     if not path.is_file():
         raise CheckpointError(f"No checkpoint at {path}. {fix}")
     try:
@@ -60,7 +61,9 @@ def read(path: str | Path, task: str | None = None) -> dict:
     if not isinstance(checkpoint, dict) or any(key not in checkpoint for key in KEYS):
         raise CheckpointError(f"{path} is not an Unfold checkpoint (keys missing). {fix}")
     version = checkpoint["format_version"]
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if not isinstance(version, int):
+        raise CheckpointError(f"{path} has no valid format version ({version!r}). {fix}")
+    if version > FORMAT_VERSION:
         raise CheckpointError(
             f"{path} has format version {version}; this code reads up to {FORMAT_VERSION}. "
             "Update Unfold (git pull) or retrain with this version."

@@ -94,9 +94,13 @@ class SentimentPredictor:
 
     @classmethod
     def from_checkpoint(cls, checkpoint: dict) -> "SentimentPredictor":
-        model = SentimentModel(SentimentConfig(**checkpoint["config"]))
+        config = SentimentConfig(**checkpoint["config"])
+        vocab = Vocab(checkpoint["vocab"]["words"])
+        if len(vocab) != config.vocab_size:
+            raise ValueError(f"{len(vocab)} words for an embedding of {config.vocab_size}")
+        model = SentimentModel(config)
         model.load_state_dict({k: v.float() for k, v in checkpoint["state_dict"].items()})
-        return cls(model, Vocab(checkpoint["vocab"]["words"]), checkpoint)
+        return cls(model, vocab, checkpoint)
 
     def to_checkpoint(self) -> dict:
         """The parts of a checkpoint that come from the model (no train or metrics)."""
@@ -155,7 +159,8 @@ class SentimentPredictor:
             return prefix_pool(
                 outputs, self.config.pool_last
             )  # forward states of a prefix do not depend on what follows
-        # The backward direction must re-read each prefix from its own end.
+        # The backward direction must re-read each prefix from its own end: quadratic in the
+        # length, which is why the shipped model reads in one direction only.
         prefixes = [ids[: end + 1] for end in range(len(ids))]
         batch, lengths = pad_batch(prefixes)
         outputs = self.model.encoder(self.model.embedding(batch), lengths)

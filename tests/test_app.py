@@ -1,5 +1,7 @@
 """Every page through Streamlit's AppTest, with fixture checkpoints and with none."""
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -41,10 +43,22 @@ def test_sentiment_page_reads_a_review(monkeypatch, fixture_checkpoints):
     assert not at.exception
     assert at.metric[0].value in ("Positive", "Negative")
     assert any("9 tokens read" in c.value for c in at.caption)
+    assert heatmap(at)["title"] == "hidden state h_t, layer0.forward"
     at.selectbox(key="sentiment_quantity").set_value("forget_gate").run()
     at.selectbox(key="sentiment_order").set_value("clustered").run()
+    spec = heatmap(at)
+    assert spec["title"] == "forget gate f_t, layer0.forward"
+    assert spec["encoding"]["color"]["scale"]["domain"] == [0.0, 1.0]
+    assert spec["encoding"]["y"]["title"] == "unit (clustered)"
     at.number_input(key="sentiment_unit").set_value(2).run()
     assert not at.exception
+    assert at.html[0].value.count("<span") == 9  # every token coloured by unit 2
+
+
+def heatmap(at: AppTest) -> dict:
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2  # the reading trace, then the heatmap
+    return json.loads(charts[1].proto.spec)
 
 
 def test_sentiment_examples_fill_the_text_box(monkeypatch, fixture_checkpoints):

@@ -41,9 +41,10 @@ def test_missing_file_names_the_command(tmp_path):
 
 
 def test_truncated_file(tmp_path):
-    path = save_sentiment(tmp_path / "s.pt", tiny_sentiment())
+    path = save_sentiment(tmp_path / "sentiment.pt", tiny_sentiment())
     path.write_bytes(path.read_bytes()[:200])
     assert "not a readable checkpoint" in failure(path)
+    assert "make train-sentiment" in failure(path)  # the file name says which task it was for
 
 
 @pytest.mark.parametrize("content", [b"", b"hello, not a checkpoint", gzip.compress(b"x" * 100)])
@@ -70,11 +71,29 @@ def test_newer_format_version(tmp_path):
     assert "format version" in failure(path)
 
 
-def test_config_that_does_not_fit_the_code(tmp_path):
-    path = save_sentiment(tmp_path / "s.pt", tiny_sentiment())
+def words(stored: dict) -> list[str]:
+    return stored["vocab"]["words"]
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda c: {"config": {**c["config"], "hidden_dim": 99}}, "does not fit"),
+        (lambda c: {"config": {**c["config"], "hidden_dim": 0}}, "does not fit"),
+        (lambda c: {"config": {**c["config"], "colour": "red"}}, "does not fit"),
+        (lambda c: {"vocab": {"words": words(c)[2:]}}, "does not fit"),
+        (lambda c: {"vocab": {"words": [*words(c), "extra"]}}, "does not fit"),
+        (lambda c: {"state_dict": ["not", "a", "dict"]}, "does not fit"),
+        (lambda c: {"task": "poetry"}, "unknown task"),
+        (lambda c: {"task": ["sentiment"]}, "unknown task"),
+        (lambda c: {"format_version": "1"}, "no valid format version"),
+    ],
+)
+def test_malformed_content(tmp_path, change, message):
+    path = save_sentiment(tmp_path / "sentiment.pt", tiny_sentiment())
     stored = torch.load(path, weights_only=True)
-    torch.save({**stored, "config": {**stored["config"], "hidden_dim": 99}}, path)
-    assert "does not match" in failure(path)
+    torch.save({**stored, **change(stored)}, path)
+    assert message in failure(path)
 
 
 class Payload:

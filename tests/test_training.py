@@ -61,11 +61,12 @@ def test_smoke_run_writes_a_checkpoint_that_loads(sources, tmp_path, capsys):
 def test_resume_continues_from_the_last_epoch(sources, tmp_path, capsys):
     out = tmp_path / "s.pt"
     train(sources, out, "--epochs", "1")
+    steps_per_epoch = torch.load(loop.resume_path(str(out)), weights_only=True)["loop"]["step"]
     train(sources, out, "--epochs", "2", "--resume")
     printed = capsys.readouterr().out
-    assert "epoch 1:" in printed and "epoch 2:" in printed
-    assert printed.count("epoch 1:") == 1  # the resumed run started at epoch 2
-    assert models.load(out).info["train"]["epochs"] in (1, 2)
+    assert printed.count("epoch 1:") == 1 and printed.count("epoch 2:") == 1  # resumed at epoch 2
+    resumed = torch.load(loop.resume_path(str(out)), weights_only=True)["loop"]
+    assert resumed["epoch"] == 2 and resumed["step"] == 2 * steps_per_epoch
 
 
 def test_resume_without_a_previous_run_says_so(sources, tmp_path):
@@ -132,3 +133,29 @@ def test_nan_loss_stops_with_a_message(sources, tmp_path, monkeypatch):
     with pytest.raises(SystemExit, match="loss became nan"):
         train(sources, tmp_path / "s.pt")
     assert not (tmp_path / "s.pt").exists()
+
+
+@pytest.mark.parametrize(
+    "flags", [["--hidden-dim", "0"], ["--dropout", "1"], ["--epochs", "0"], ["--cell", "transformer"]]
+)
+def test_bad_flags_are_refused_with_a_message(sources, tmp_path, flags, capsys):
+    with pytest.raises(SystemExit):
+        train(sources, tmp_path / "s.pt", *flags)
+    assert "error: argument" in capsys.readouterr().err
+    assert not (tmp_path / "s.pt").exists()
+
+
+def test_missing_data_path_is_named(tmp_path):
+    with pytest.raises(SystemExit, match="no such file"):
+        train([str(tmp_path / "nope.csv")], tmp_path / "s.pt")
+
+
+def test_two_sources_with_one_name_are_refused(sources, tmp_path):
+    with pytest.raises(SystemExit, match="second source named 'imdb'"):
+        train([sources[0], sources[0]], tmp_path / "s.pt")
+
+
+def test_unreadable_resume_state_is_a_message(sources, tmp_path):
+    (tmp_path / "s.resume.pt").write_bytes(b"garbage")
+    with pytest.raises(SystemExit, match="cannot be read"):
+        train(sources, tmp_path / "s.pt", "--resume")

@@ -17,7 +17,20 @@ class DataError(Exception):
 def source_name(spec: str) -> str:
     """A short name for metrics: '../shared/data/imdb/train.csv.gz' and 'stanfordnlp/imdb' -> 'imdb'."""
     path = Path(spec)
-    return (path.parent.name if path.is_file() else path.name).lower()
+    if path.is_file():
+        return (path.resolve().parent.name or path.name.split(".")[0]).lower()
+    return path.name.lower()
+
+
+def load_sentiment_sources(specs: list[str], limit: int = 0) -> dict[str, dict[str, Rows]]:
+    """{source name: its splits} for every spec; two sources may not share a name."""
+    sources = {}
+    for spec in specs:
+        name = source_name(spec)
+        if name in sources:
+            raise DataError(f"{spec}: a second source named {name!r}; give each source its own folder.")
+        sources[name] = load_sentiment(spec, limit)
+    return sources
 
 
 def load_sentiment(spec: str, limit: int = 0) -> dict[str, Rows]:
@@ -55,11 +68,13 @@ def _read(spec: str) -> dict[str, Rows]:
             if not Path(file).is_file() or Path(file).stat().st_size == 0:
                 raise DataError(f"{spec}: the {split} split is empty or missing ({file}).")
         dataset = load_dataset("text", data_files=files)
-        return {split: [_sst_line(row["text"]) for row in rows] for split, rows in dataset.items()}
+        return {split: _sst_rows(rows["text"]) for split, rows in dataset.items()}
     if path.is_file():
         dataset = load_dataset("csv", data_files={"train": str(path)})
-    elif path.exists() or spec.startswith((".", "/")):
+    elif path.exists():
         raise DataError(f"{spec}: not a CSV file or an SST-2 folder (stsa.binary.train/dev).")
+    elif spec.startswith((".", "/")) or spec.endswith((".csv", ".gz")):
+        raise DataError(f"{spec}: no such file or folder.")
     else:
         dataset = load_dataset(spec)
     return {
@@ -69,9 +84,10 @@ def _read(spec: str) -> dict[str, Rows]:
     }
 
 
-def _sst_line(line: str) -> tuple[str, int]:
-    label, _, sentence = line.partition(" ")
-    return sentence, int(label)
+def _sst_rows(lines: list[str]) -> Rows:
+    """SST-2's '<label> <sentence>' lines."""
+    rows = [(sentence, int(label)) for label, _, sentence in (line.partition(" ") for line in lines)]
+    return [(text, label) for text, label in rows if text.strip()]
 
 
 def _text_label_rows(spec: str, rows) -> Rows:
@@ -81,7 +97,8 @@ def _text_label_rows(spec: str, rows) -> Rows:
         raise DataError(
             f"{spec}: needs a 'text' or 'sentence' column and a 'label' column; it has {rows.column_names}."
         )
-    return [(str(t), int(y)) for t, y in zip(rows[text_column], rows["label"]) if int(y) in (0, 1)]
+    pairs = zip(rows[text_column], rows["label"])
+    return [(t, int(y)) for t, y in pairs if isinstance(t, str) and t.strip() and int(y) in (0, 1)]
 
 
 def length_batches(lengths: list[int], batch_size: int, seed: int) -> list[list[int]]:

@@ -17,13 +17,11 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     try:
         predictor = models.load(args.checkpoint)
-        sources = {
-            data.source_name(spec): data.load_sentiment(spec)["validation"][: args.limit or None]
-            for spec in args.data
-        }
+        sources = data.load_sentiment_sources(args.data)
     except (models.CheckpointError, data.DataError) as error:
         raise SystemExit(str(error)) from None
-    metrics = evaluate_sentiment(predictor, sources)
+    validation = {name: splits["validation"][: args.limit or None] for name, splits in sources.items()}
+    metrics = evaluate_sentiment(predictor, validation)
     print(json.dumps({"checkpoint": args.checkpoint, "task": predictor.task, "metrics": metrics}, indent=2))
     return metrics
 

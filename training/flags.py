@@ -5,11 +5,12 @@ import dataclasses
 import typing
 
 
-def option(default, help: str, **kwargs):
-    """A dataclass field that becomes a documented flag."""
+def option(default, help: str, *, choices=None, minimum=None, below=None):
+    """A dataclass field that becomes a documented flag; values outside [minimum, below) are refused."""
+    metadata = {"help": help, "choices": choices, "minimum": minimum, "below": below}
     if isinstance(default, list):
-        return dataclasses.field(default_factory=lambda: list(default), metadata={"help": help})
-    return dataclasses.field(default=default, metadata={"help": help, **kwargs})
+        return dataclasses.field(default_factory=lambda: list(default), metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 def parse(description: str, argv: list[str] | None, *classes, exclude=()) -> argparse.Namespace:
@@ -34,11 +35,26 @@ def _add(parser: argparse.ArgumentParser, field: dataclasses.Field, kind) -> Non
     default = field.default_factory() if callable(field.default_factory) else field.default
     if kind is bool:
         parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=help)
-    elif typing.get_origin(kind) is list:
-        parser.add_argument(flag, nargs="+", type=typing.get_args(kind)[0], default=default, help=help)
-    else:
-        choices = field.metadata.get("choices")
-        parser.add_argument(flag, type=kind, default=default, choices=choices, help=help)
+        return
+    nargs = "+" if typing.get_origin(kind) is list else None
+    convert = _bounded(typing.get_args(kind)[0] if nargs else kind, field.metadata)
+    choices = field.metadata.get("choices")
+    parser.add_argument(flag, nargs=nargs, type=convert, default=default, choices=choices, help=help)
+
+
+def _bounded(kind, metadata: dict):
+    """`kind`, refusing values below metadata["minimum"] or at/above metadata["below"]."""
+    low, high = metadata.get("minimum"), metadata.get("below")
+
+    def convert(text: str):
+        value = kind(text)
+        if (low is not None and value < low) or (high is not None and value >= high):
+            bounds = f"at least {low}" if high is None else f"in [{low}, {high})"
+            raise argparse.ArgumentTypeError(f"{text} is not {bounds}")
+        return value
+
+    convert.__name__ = kind.__name__  # argparse names the type in its messages
+    return convert
 
 
 def pick(cls, namespace: argparse.Namespace, **overrides):

@@ -19,14 +19,18 @@ from training.flags import option
 @dataclass
 class LoopConfig:
     out: str = option("checkpoints/model.pt", "where the best checkpoint is written")
-    epochs: int = option(8, "passes over the training data")
-    lr: float = option(2e-3, "peak learning rate (Adam), decayed linearly to 10%")
-    weight_decay: float = option(0.0, "AdamW weight decay")
-    clip: float = option(1.0, "gradient norm clipping (exploding gradients)")
+    epochs: int = option(8, "passes over the training data", minimum=1)
+    lr: float = option(2e-3, "peak learning rate (Adam), decayed linearly to 10%", minimum=1e-8)
+    weight_decay: float = option(0.0, "AdamW weight decay", minimum=0)
+    clip: float = option(1.0, "gradient norm clipping (exploding gradients)", minimum=1e-8)
     seed: int = option(0, "random seed: the same seed and data reproduce a run")
-    max_steps: int = option(0, "stop after this many optimizer steps (0: no limit); for smoke runs")
-    resume: bool = option(False, "continue from <out>.resume.pt, written after every epoch")
-    threads: int = option(0, "torch CPU threads (0: torch's default)")
+    max_steps: int = option(
+        0, "stop after this many optimizer steps (0: no limit); for smoke runs", minimum=0
+    )
+    resume: bool = option(
+        False, "continue from <out>.resume.pt, written after every epoch (model flags come from it)"
+    )
+    threads: int = option(0, "torch CPU threads (0: torch's default)", minimum=0)
 
 
 def resume_path(out: str) -> Path:
@@ -38,83 +42,85 @@ def read_resume(out: str) -> dict:
     path = resume_path(out)
     if not path.is_file():
         raise SystemExit(f"--resume: no {path} to continue from; start without --resume.")
-    return torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        reason = type(error).__name__
+        raise SystemExit(f"--resume: {path} cannot be read ({reason}); start without --resume.") from None
 
 
-def fit(
-    model: nn.Module,
-    batches: Callable[[int], list],
-    loss_fn: Callable[[object], tuple[torch.Tensor, int]],
-    validate: Callable[[], dict],
-    to_checkpoint: Callable[[], dict],
-    config: LoopConfig,
-    train_info: dict,
-    resumed: dict | None = None,
-) -> dict:
-    """Train `model`; after each epoch validate and keep the checkpoint with the best
-    metrics["score"]. `loss_fn(batch)` returns (mean loss, tokens read). Returns the best metrics."""
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+@dataclass
+class Task:
+    """What a task hands the loop."""
+
+    model: nn.Module
+    batches: Callable[[int], list]  # epoch -> batches, in order
+    loss: Callable[[object], tuple[torch.Tensor, int]]  # batch -> (mean loss, tokens read)
+    validate: Callable[[], dict]  # -> metrics, with the "score" that picks the best epoch
+    to_checkpoint: Callable[[], dict]  # -> task, config, vocab and state_dict
+
+
+def fit(task: Task, config: LoopConfig, train_info: dict, resumed: dict | None = None) -> dict:
+    """Train; after each epoch validate, keep the best checkpoint and write the resume state.
+    Returns the best metrics."""
+    optimizer = torch.optim.AdamW(task.model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     state = {"epoch": 0, "step": 0, "best": -math.inf, "best_metrics": {}, "seconds": 0.0}
     if resumed:
-        model.load_state_dict(resumed["model"])
+        task.model.load_state_dict(resumed["model"])
         optimizer.load_state_dict(resumed["optimizer"])
         state = resumed["loop"]
-    steps_per_epoch = len(batches(0))
-    total_steps = config.max_steps or config.epochs * steps_per_epoch
+    total_steps = config.max_steps or config.epochs * len(task.batches(0))
     for epoch in range(state["epoch"], config.epochs):
         started = time.time()
-        model.train()
         try:
-            train_loss = _train_epoch(
-                model, batches(epoch), loss_fn, optimizer, state, total_steps, config, epoch
-            )
+            train_loss = _train_epoch(task, optimizer, state, total_steps, config, epoch)
+            task.model.eval()
+            metrics = task.validate()
         except KeyboardInterrupt:
             raise SystemExit(
                 f"Interrupted in epoch {epoch + 1}; {config.out} keeps the best checkpoint so far. "
                 "Add --resume to continue from the last finished epoch."
             ) from None
-        model.eval()
-        metrics = validate()
         state["epoch"], state["seconds"] = epoch + 1, state["seconds"] + time.time() - started
         improved = metrics["score"] > state["best"]
         if improved:
             state["best"], state["best_metrics"] = metrics["score"], metrics
-            info = {
-                **train_info,
-                "epochs": epoch + 1,
-                "steps": state["step"],
-                "wall_time_s": round(state["seconds"]),
-            }
-            ckpt.save(
-                config.out,
-                {
-                    **to_checkpoint(),
-                    "state_dict": ckpt.half(model.state_dict()),
-                    "train": info,
-                    "metrics": metrics,
-                },
-            )
+            _save_best(task, config.out, {**train_info, **_progress(state)}, metrics)
+        saved = f", saved {config.out}" if improved else ""
         print(
-            f"epoch {epoch + 1}: train loss {train_loss:.4f}, "
-            f"validation {_brief(metrics)}{', saved ' + config.out if improved else ''}",
-            flush=True,
+            f"epoch {epoch + 1}: train loss {train_loss:.4f}, validation {_brief(metrics)}{saved}", flush=True
         )
-        resume = {"checkpoint": to_checkpoint(), "model": model.state_dict(), "loop": state}
+        resume = {"checkpoint": task.to_checkpoint(), "model": task.model.state_dict(), "loop": state}
         ckpt.atomic_save({**resume, "optimizer": optimizer.state_dict()}, resume_path(config.out))
         if state["step"] >= total_steps:
             break
     return state["best_metrics"]
 
 
-def _train_epoch(model, epoch_batches, loss_fn, optimizer, state, total_steps, config, epoch):
+def _progress(state: dict) -> dict:
+    return {"epochs": state["epoch"], "steps": state["step"], "wall_time_s": round(state["seconds"])}
+
+
+def _save_best(task: Task, out: str, train_info: dict, metrics: dict) -> None:
+    weights = ckpt.half(task.model.state_dict())
+    ckpt.save(out, {**task.to_checkpoint(), "state_dict": weights, "train": train_info, "metrics": metrics})
+
+
+def _train_epoch(
+    task: Task, optimizer, state: dict, total_steps: int, config: LoopConfig, epoch: int
+) -> float:
+    """One pass over the batches; returns the mean training loss."""
+    task.model.train()
     loss_sum, batches, tokens, started = 0.0, 0, 0, time.time()
-    progress = tqdm(epoch_batches, desc=f"epoch {epoch + 1}/{config.epochs}", leave=False, file=sys.stderr)
+    progress = tqdm(
+        task.batches(epoch), desc=f"epoch {epoch + 1}/{config.epochs}", leave=False, file=sys.stderr
+    )
     for batch in progress:
         if state["step"] >= total_steps:
             break
         for group in optimizer.param_groups:  # linear decay from lr to lr / 10
             group["lr"] = config.lr * (1 - 0.9 * state["step"] / total_steps)
-        loss, batch_tokens = loss_fn(batch)
+        loss, batch_tokens = task.loss(batch)
         if not torch.isfinite(loss):
             raise SystemExit(
                 f"The loss became {loss.item()} at step {state['step']}: training stopped. "
@@ -122,7 +128,7 @@ def _train_epoch(model, epoch_batches, loss_fn, optimizer, state, total_steps, c
             )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), config.clip)
+        nn.utils.clip_grad_norm_(task.model.parameters(), config.clip)
         optimizer.step()
         state["step"] += 1
         loss_sum, batches, tokens = loss_sum + loss.item(), batches + 1, tokens + batch_tokens

@@ -11,8 +11,6 @@ from models.text import Vocab, tokenize
 from training import data, loop
 from training.flags import option, parse, pick
 
-LOCAL_DATA = ["../shared/data/imdb/train.csv.gz", "../shared/data/sst2"]
-
 
 @dataclass
 class SentimentTraining(loop.LoopConfig):
@@ -21,16 +19,18 @@ class SentimentTraining(loop.LoopConfig):
         "hub names or local paths (CSV with text,label; SST-2 folder), mixed for training",
     )
     out: str = option("checkpoints/sentiment.pt", "where the best checkpoint is written")
-    vocab_size: int = option(30000, "most frequent training tokens kept")
-    batch_size: int = option(64, "sequences per batch")
-    limit: int = option(0, "use only the first N examples of each split of each source (0: all)")
+    vocab_size: int = option(30000, "most frequent training tokens kept", minimum=3)
+    batch_size: int = option(64, "sequences per batch", minimum=1)
+    limit: int = option(0, "use only the first N examples of each split of each source (0: all)", minimum=0)
     cell: str = option("lstm", "recurrent cell", choices=["rnn", "lstm", "gru"])
-    embedding_dim: int = option(128, "token embedding size")
-    hidden_dim: int = option(256, "recurrent state size per direction")
-    num_layers: int = option(1, "stacked recurrent layers")
+    embedding_dim: int = option(128, "token embedding size", minimum=1)
+    hidden_dim: int = option(256, "recurrent state size per direction", minimum=1)
+    num_layers: int = option(1, "stacked recurrent layers", minimum=1)
     bidirectional: bool = option(False, "add a backward direction to every layer")
-    dropout: float = option(0.4, "dropout on embeddings, between layers and before the classifier")
-    max_tokens: int = option(800, "tokens read per text; longer texts are cut")
+    dropout: float = option(
+        0.4, "dropout on embeddings, between layers and before the classifier", minimum=0, below=1
+    )
+    max_tokens: int = option(800, "tokens read per text; longer texts are cut", minimum=1)
     pool_last: bool = option(False, "also classify from the state after the last token")
     oversample: list[int] = option(
         [1], "repeat each --data source's training rows this often (one number per source)"
@@ -60,49 +60,47 @@ def main(argv: list[str] | None = None) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
-        sources = {data.source_name(spec): data.load_sentiment(spec, args.limit) for spec in args.data}
+        sources = data.load_sentiment_sources(args.data, args.limit)
     except data.DataError as error:
         raise SystemExit(str(error)) from None
     repeats = args.oversample + [1] * (len(sources) - len(args.oversample))
     train_rows = [row for splits, n in zip(sources.values(), repeats) for row in splits["train"] * n]
     tokenized = [tokenize(text, args.max_tokens)[0] for text, _ in train_rows]
-
     resumed = loop.read_resume(args.out) if args.resume else None
-    if resumed:
-        predictor = SentimentPredictor.from_checkpoint(resumed["checkpoint"])
-    else:
-        vocab = Vocab.build(tokenized, args.vocab_size)
-        config = pick(SentimentConfig, args, vocab_size=len(vocab))
-        predictor = SentimentPredictor(SentimentModel(config), vocab)
-    model = predictor.model
-    encoded = [predictor.vocab.encode(tokens) or [1] for tokens in tokenized]
-    labels = torch.tensor([label for _, label in train_rows], dtype=torch.float)
+    predictor = build_predictor(args, tokenized, resumed)
     print(
-        f"training on {len(encoded):,} texts from {', '.join(sources)}; vocabulary {len(predictor.vocab):,}",
+        f"training on {len(train_rows):,} texts from {', '.join(sources)}; "
+        f"vocabulary {len(predictor.vocab):,}",
         flush=True,
     )
+    validation = {name: splits["validation"] for name, splits in sources.items()}
+    task = training_task(predictor, tokenized, [label for _, label in train_rows], validation, args)
+    run = loop.describe_run("training.sentiment", argv, args)
+    return loop.fit(task, pick(loop.LoopConfig, args), run, resumed)
+
+
+def build_predictor(args, tokenized: list[list[str]], resumed: dict | None) -> SentimentPredictor:
+    """A fresh model with a vocabulary from the training texts, or the one being resumed."""
+    if resumed:
+        return SentimentPredictor.from_checkpoint(resumed["checkpoint"])
+    vocab = Vocab.build(tokenized, args.vocab_size)
+    config = pick(SentimentConfig, args, vocab_size=len(vocab))
+    return SentimentPredictor(SentimentModel(config), vocab)
+
+
+def training_task(predictor, tokenized, labels, validation, args) -> loop.Task:
+    model = predictor.model
+    encoded = [predictor.vocab.encode(tokens) or [1] for tokens in tokenized]
+    targets = torch.tensor(labels, dtype=torch.float)
 
     def batches(epoch: int) -> list[list[int]]:
         return data.length_batches([len(e) for e in encoded], args.batch_size, args.seed + epoch)
 
-    def loss_fn(batch: list[int]) -> tuple[torch.Tensor, int]:
+    def loss(batch: list[int]) -> tuple[torch.Tensor, int]:
         ids, lengths = pad_batch([encoded[i] for i in batch])
-        loss = F.binary_cross_entropy_with_logits(model(ids, lengths), labels[batch])
-        return loss, int(lengths.sum())
+        return F.binary_cross_entropy_with_logits(model(ids, lengths), targets[batch]), int(lengths.sum())
 
-    def validate() -> dict:
-        return evaluate(predictor, {name: splits["validation"] for name, splits in sources.items()})
-
-    return loop.fit(
-        model,
-        batches,
-        loss_fn,
-        validate,
-        predictor.to_checkpoint,
-        pick(loop.LoopConfig, args),
-        loop.describe_run("training.sentiment", argv, args),
-        resumed,
-    )
+    return loop.Task(model, batches, loss, lambda: evaluate(predictor, validation), predictor.to_checkpoint)
 
 
 if __name__ == "__main__":

@@ -10,35 +10,26 @@ from models.checkpoint import TRAIN_COMMANDS
 
 # Tests point the app at fixture checkpoints through this variable.
 CHECKPOINTS = Path(os.environ.get("UNFOLD_CHECKPOINTS", "checkpoints"))
+STRUCTURE = {"sentiment": "many to one", "translation": "many to many", "captioning": "one to many"}
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
-def _load(path: str, modified: float):
-    return models.load(path)
+def _load(path: str, task: str | None, modified: float):
+    return models.load(path, task)
 
 
-def checkpoint_path(name: str) -> Path:
-    return CHECKPOINTS / f"{name}.pt"
+def _load_path(path: Path, task: str | None = None):
+    return _load(str(path), task, path.stat().st_mtime if path.exists() else 0.0)
 
 
-def load_model(name: str, task: str | None = None):
-    """The shared predictor for checkpoints/<name>.pt, or a message and st.stop() if it is unusable."""
-    path = checkpoint_path(name)
-    task = task or name
+def load_model(task: str):
+    """The shared predictor for checkpoints/<task>.pt, or a message and st.stop() if it is unusable."""
     try:
-        predictor = _load(str(path), path.stat().st_mtime if path.exists() else 0.0)
-        if predictor.task != task:
-            raise models.CheckpointError(f"{path} holds a {predictor.task!r} model, not {task!r}.")
-        return predictor
+        return _load_path(CHECKPOINTS / f"{task}.pt", task)
     except models.CheckpointError as error:
         st.error(f"The {task} model cannot be loaded. {error}")
-        st.info(
-            f"To create it, run `{TRAIN_COMMANDS.get(task, 'make train-' + task)}` in the project folder."
-        )
+        st.info(f"To create it, run `{TRAIN_COMMANDS[task]}` in the project folder.")
         st.stop()
-
-
-STRUCTURE = {"sentiment": "many to one", "translation": "many to many", "captioning": "one to many"}
 
 
 def model_table() -> list[dict]:
@@ -48,25 +39,26 @@ def model_table() -> list[dict]:
         if path.name.endswith(".resume.pt"):
             continue
         try:
-            predictor = _load(str(path), path.stat().st_mtime)
+            rows.append(_describe(path, _load_path(path)))
         except models.CheckpointError as error:
             rows.append({"checkpoint": path.name, "task": "unusable", "validation metrics": str(error)})
-            continue
-        config = predictor.config
-        direction = "bi" if config.bidirectional else ""
-        metrics = predictor.info.get("metrics", {})
-        rows.append(
-            {
-                "checkpoint": path.name,
-                "task": f"{predictor.task} ({STRUCTURE.get(predictor.task, '')})",
-                "cell": f"{config.num_layers}×{direction}{config.cell.upper()} {config.hidden_dim}",
-                "parameters": f"{sum(p.numel() for p in predictor.model.parameters()) / 1e6:.1f} M",
-                "file size": f"{path.stat().st_size / 2**20:.1f} MB",
-                "validation metrics": ", ".join(
-                    f"{name} accuracy {m['accuracy']:.3f}"
-                    for name, m in metrics.items()
-                    if isinstance(m, dict)
-                ),
-            }
-        )
     return rows
+
+
+def _describe(path: Path, predictor) -> dict:
+    config = predictor.config
+    direction = "bi" if config.bidirectional else ""
+    metrics = predictor.info.get("metrics", {})
+    scores = [
+        f"{name} accuracy {m['accuracy']:.3f}"
+        for name, m in metrics.items()
+        if isinstance(m, dict) and isinstance(m.get("accuracy"), float)
+    ]
+    return {
+        "checkpoint": path.name,
+        "task": f"{predictor.task} ({STRUCTURE.get(predictor.task, '')})",
+        "cell": f"{config.num_layers}×{direction}{config.cell.upper()} {config.hidden_dim}",
+        "parameters": f"{sum(p.numel() for p in predictor.model.parameters()) / 1e6:.1f} M",
+        "file size": f"{path.stat().st_size / 2**20:.1f} MB",
+        "validation metrics": ", ".join(scores),
+    }

@@ -14,7 +14,8 @@ st.title(":material/replay: Unfold: look inside recurrent networks")
 st.markdown(
     "A recurrent network is a **state machine that learns**. At every time step it combines the "
     "previous state with the new input, $x_t = f(x_{t-1}, u_t)$, and reads an output from the "
-    "state, $y_t = g(x_t)$. Its cell is one small formula:"
+    "state, $y_t = g(x_t)$. In a neural network the state is a vector $h_t$, the input at step "
+    "$t$ is $x_t$, and the cell is one small formula:"
 )
 st.latex(r"h_t = \tanh(W_x x_t + W_h h_{t-1} + b), \qquad y_t = f(W_y h_t + b)")
 st.markdown(

@@ -52,6 +52,7 @@ def input_ui() -> str | None:
         text = st.text_area("Review", key="sentiment_text", height=120)
         if st.form_submit_button("Read it", type="primary"):
             st.session_state["sentiment_submitted"] = text
+            st.session_state.pop("sentiment_unit", None)  # start at the new text's closest unit
     return st.session_state.get("sentiment_submitted")
 
 
