@@ -17,15 +17,19 @@ EXAMPLES = {
     "Raw HTML from IMDB": "Loved it.<br /><br />The cast is wonderful and the music stays with you.",
 }
 MAX_HEATMAP_STEPS = 120
+# What each traced quantity is, and how to read its colours.
 STATE_LABELS = {
-    "h": "hidden state h_t",
-    "c": "cell state c_t (LSTM memory)",
-    "input_gate": "input gate i_t",
-    "forget_gate": "forget gate f_t",
-    "candidate": "candidate content g_t",
-    "output_gate": "output gate o_t",
-    "reset_gate": "reset gate r_t",
-    "update_gate": "update gate z_t",
+    "h": ("hidden state h_t", "The state the next step and the classifier see, between -1 and 1."),
+    "c": ("cell state c_t (LSTM memory)", "The LSTM's memory: c_t = f_t * c_{t-1} + i_t * g_t, unbounded."),
+    "input_gate": ("input gate i_t", "How much of the new candidate is written into memory (0 to 1)."),
+    "forget_gate": ("forget gate f_t", "How much of the old memory is kept: 1 keeps it, 0 erases it."),
+    "candidate": ("candidate content", "The new content proposed from this token (g_t or n_t), -1 to 1."),
+    "output_gate": ("output gate o_t", "How much of the memory is shown as h_t = o_t * tanh(c_t)."),
+    "reset_gate": ("reset gate r_t", "How much of the old state the GRU's candidate may look at."),
+    "update_gate": (
+        "update gate z_t",
+        "How much of the old state is kept: h_t = (1 - z_t) n_t + z_t h_{t-1}.",
+    ),
 }
 
 
@@ -75,7 +79,9 @@ def state_picker(result) -> tuple[str, str, str]:
     quantities = [q for q in STATE_LABELS if f"{streams[0]}.{q}" in result.states]
     a, b, c = st.columns(3)
     stream = a.selectbox("Layer and direction", streams, key="sentiment_stream")
-    quantity = b.selectbox("Show", quantities, format_func=STATE_LABELS.get, key="sentiment_quantity")
+    quantity = b.selectbox(
+        "Show", quantities, format_func=lambda q: STATE_LABELS[q][0], key="sentiment_quantity"
+    )
     order = c.selectbox("Order units by", charts.UNIT_ORDERS, key="sentiment_order")
     return stream, quantity, order
 
@@ -101,8 +107,9 @@ def heatmap_ui(result) -> np.ndarray:
         tokens[window],
         domain=domain_of(quantity, values),
         order=order,
-        title=f"{STATE_LABELS[quantity]}, {stream}",
+        title=f"{STATE_LABELS[quantity][0]}, {stream}",
     )
+    st.caption(STATE_LABELS[quantity][1])
     event = st.altair_chart(chart, width="stretch", on_select="rerun", key="sentiment_heatmap")
     picked = event.selection.get(charts.PICK, [])
     if picked and picked != st.session_state.get("sentiment_picked"):
