@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DATA ?= ../shared/data
 # The local copies where they exist (this project's machines), else the Hugging Face hub.
 SENTIMENT_DATA := $(if $(wildcard $(DATA)/imdb/train.csv.gz),$(DATA)/imdb/train.csv.gz $(DATA)/sst2,stanfordnlp/imdb stanfordnlp/sst2)
-SENTIMENT_RECIPE := --pool-last --oversample 1 2
+SENTIMENT_RECIPE :=
 
 .PHONY: run test lint bench browser train-sentiment evaluate-sentiment clean
 

@@ -4,9 +4,14 @@ import os
 from pathlib import Path
 
 import streamlit as st
+import torch
 
 import models
 from models.checkpoint import TRAIN_COMMANDS
+
+# Streamlit runs each session's script in its own thread; one torch thread per request keeps
+# concurrent sessions from fighting over the cores (and is faster for one sequence; see bench/).
+torch.set_num_threads(1)
 
 # Tests point the app at fixture checkpoints through this variable.
 CHECKPOINTS = Path(os.environ.get("UNFOLD_CHECKPOINTS", "checkpoints"))

@@ -40,6 +40,11 @@ def step_labels(tokens: list[str]) -> list[str]:
     return [f"{i} {token}" for i, token in enumerate(tokens)]
 
 
+def token_axis(steps: int) -> alt.Axis:
+    """Every token labelled while they fit (up to 60), every few tokens beyond that."""
+    return alt.Axis(labelAngle=-60, labelLimit=90, labelFontSize=10, labelOverlap=steps > 60)
+
+
 def heatmap(
     values: np.ndarray,
     tokens: list[str],
@@ -66,9 +71,7 @@ def heatmap(
         alt.Chart(frame, title=title)
         .mark_rect()
         .encode(
-            x=alt.X(
-                "step:O", sort=labels, title="time step (token)", axis=alt.Axis(labelAngle=-60, labelLimit=90)
-            ),
+            x=alt.X("step:O", sort=labels, title="time step (token)", axis=token_axis(len(labels))),
             y=alt.Y(
                 "unit:O",
                 sort=[int(u) for u in ranked],
@@ -87,7 +90,7 @@ def reading_trace(step_positive: list[float], tokens: list[str]) -> alt.Chart:
     """P(positive) after each token, as a line over the tokens, with the 0.5 decision line."""
     labels = step_labels(tokens)
     frame = pd.DataFrame({"step": labels, "token": tokens, "positive": step_positive})
-    x = alt.X("step:O", sort=labels, title="read up to token", axis=alt.Axis(labelAngle=-60, labelLimit=90))
+    x = alt.X("step:O", sort=labels, title="read up to token", axis=token_axis(len(labels)))
     line = (
         alt.Chart(frame)
         .mark_line(point=True, color="#4c78a8")
