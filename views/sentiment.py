@@ -33,7 +33,7 @@ STATE_LABELS = {
 }
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False)  # an 800-token trace is about 5 MB
 def analyze(text: str, _model, model_id: int):
     return _model.analyze(text)
 
