@@ -5,7 +5,6 @@ PY := $(VENV)/bin/python
 DATA ?= ../shared/data
 # The local copies where they exist (this project's machines), else the Hugging Face hub.
 SENTIMENT_DATA := $(if $(wildcard $(DATA)/imdb/train.csv.gz),$(DATA)/imdb/train.csv.gz $(DATA)/sst2,stanfordnlp/imdb stanfordnlp/sst2)
-SENTIMENT_RECIPE :=
 
 .PHONY: run test lint bench browser train-sentiment evaluate-sentiment clean
 
@@ -25,7 +24,7 @@ lint: $(VENV)/.dev
 	$(PY) -m ruff format .
 
 train-sentiment: $(VENV)/.runtime
-	$(PY) -m training.sentiment --data $(SENTIMENT_DATA) $(SENTIMENT_RECIPE) --out checkpoints/sentiment.pt
+	$(PY) -m training.sentiment --data $(SENTIMENT_DATA) --out checkpoints/sentiment.pt
 
 evaluate-sentiment: $(VENV)/.runtime
 	$(PY) -m training.evaluate checkpoints/sentiment.pt --data $(SENTIMENT_DATA)

@@ -20,7 +20,7 @@ class SentimentConfig:
     cell: str = "lstm"
     dropout: float = 0.4
     max_tokens: int = 800
-    pool_last: bool = False  # also give the classifier the state after the last token
+    pool_last: bool = True  # also give the classifier the state after the last token
 
 
 def pool(outputs: torch.Tensor, lengths: torch.Tensor, last: bool) -> torch.Tensor:

@@ -31,7 +31,7 @@ class SentimentTraining(loop.LoopConfig):
         0.4, "dropout on embeddings, between layers and before the classifier", minimum=0, below=1
     )
     max_tokens: int = option(800, "tokens read per text; longer texts are cut", minimum=1)
-    pool_last: bool = option(False, "also classify from the state after the last token")
+    pool_last: bool = option(True, "also classify from the state after the last token")
     oversample: list[int] = option(
         [1], "repeat each --data source's training rows this often (one number per source)"
     )

@@ -10,7 +10,8 @@ import models
 from models.checkpoint import TRAIN_COMMANDS
 
 # Streamlit runs each session's script in its own thread; one torch thread per request keeps
-# concurrent sessions from fighting over the cores (and is faster for one sequence; see bench/).
+# concurrent sessions from fighting over the cores. `analyze`, which the pages call, is as fast
+# on one thread as on two (make bench).
 torch.set_num_threads(1)
 
 # Tests point the app at fixture checkpoints through this variable.
