@@ -6,7 +6,8 @@ DATA ?= ../shared/data
 # The local copies where they exist (this project's machines), else the Hugging Face hub.
 SENTIMENT_DATA := $(if $(wildcard $(DATA)/imdb/train.csv.gz),$(DATA)/imdb/train.csv.gz $(DATA)/sst2,stanfordnlp/imdb stanfordnlp/sst2)
 
-.PHONY: run test lint bench browser train-sentiment evaluate-sentiment clean
+.PHONY: run test lint bench browser train-sentiment evaluate-sentiment clean \
+	train-translation train-translation-de-en train-translation-en-de evaluate-translation
 
 run: $(VENV)/.runtime
 	$(PY) -m streamlit run app.py
@@ -18,6 +19,8 @@ test: $(VENV)/.dev browser
 
 bench: $(VENV)/.runtime
 	$(PY) -m bench.sentiment
+	$(PY) -m bench.translation --checkpoint checkpoints/translation-de-en.pt
+	$(PY) -m bench.translation --checkpoint checkpoints/translation-en-de.pt
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check --fix .
@@ -28,6 +31,20 @@ train-sentiment: $(VENV)/.runtime
 
 evaluate-sentiment: $(VENV)/.runtime
 	$(PY) -m training.evaluate checkpoints/sentiment.pt --data $(SENTIMENT_DATA)
+
+TRANSLATION_DATA := $(if $(wildcard $(DATA)/multi30k/raw),$(DATA)/multi30k,bentrevett/multi30k)
+
+train-translation: train-translation-de-en train-translation-en-de
+
+train-translation-de-en: $(VENV)/.runtime
+	$(PY) -m training.translation --src de --tgt en --data $(TRANSLATION_DATA)
+
+train-translation-en-de: $(VENV)/.runtime
+	$(PY) -m training.translation --src en --tgt de --data $(TRANSLATION_DATA)
+
+evaluate-translation: $(VENV)/.runtime
+	$(PY) -m training.evaluate checkpoints/translation-de-en.pt --data $(TRANSLATION_DATA)
+	$(PY) -m training.evaluate checkpoints/translation-en-de.pt --data $(TRANSLATION_DATA)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

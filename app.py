@@ -8,6 +8,9 @@ st.set_page_config(
 
 pages = {
     "Unfold": [st.Page("views/home.py", title="Home", icon=":material/home:", default=True)],
-    "Structures": [st.Page("views/sentiment.py", title="Sentiment (many to one)", icon=":material/reviews:")],
+    "Structures": [
+        st.Page("views/sentiment.py", title="Sentiment (many to one)", icon=":material/reviews:"),
+        st.Page("views/translation.py", title="Translation (many to many)", icon=":material/translate:"),
+    ],
 }
 st.navigation(pages).run()

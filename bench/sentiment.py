@@ -1,12 +1,9 @@
 """Sentiment inference speed: analyze (with the full trace) vs plain predict, medians and ratios."""
 
-import argparse
-import statistics
-import time
-
 import torch
 
 import models
+from bench import median_ms, parse_args
 
 REVIEW = (
     "I went in expecting very little, and for the first half hour that is what I got: a slow, "
@@ -26,23 +23,8 @@ def text_of(tokens: int, model) -> str:
     raise ValueError("REVIEW too short")
 
 
-def median_ms(function, repeats: int) -> float:
-    function()  # warm up
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return 1000 * statistics.median(times)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--checkpoint", default="checkpoints/sentiment.pt")
-    parser.add_argument("--repeats", type=int, default=30)
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (the app uses 1)")
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    args = parse_args(__doc__, "checkpoints/sentiment.pt")
     model = models.load(args.checkpoint)
     review = text_of(256, model)
     batch = [review] * 64

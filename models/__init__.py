@@ -4,8 +4,9 @@ from pathlib import Path
 
 from models.checkpoint import CheckpointError, read
 from models.sentiment import SentimentPredictor
+from models.translation import TranslationPredictor
 
-PREDICTORS = {"sentiment": SentimentPredictor}
+PREDICTORS = {"sentiment": SentimentPredictor, "translation": TranslationPredictor}
 
 __all__ = ["CheckpointError", "load"]
 

@@ -22,15 +22,19 @@ def cell_type(layer: nn.RNNBase) -> str:
     return {nn.RNN: "rnn", nn.LSTM: "lstm", nn.GRU: "gru"}[type(layer)]
 
 
-def trace_layer(layer: nn.RNNBase, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Run one single-layer, one-direction fused module step by step over `inputs` [steps, input_dim].
+def trace_layer(
+    layer: nn.RNNBase, inputs: torch.Tensor, initial: torch.Tensor | None = None
+) -> dict[str, torch.Tensor]:
+    """Run one single-layer, one-direction fused module step by step over `inputs` [steps, input_dim],
+    from the hidden state `initial` [hidden_dim] (zeros if None; an LSTM's memory starts at zero).
 
     Returns {name: [steps, hidden_dim]} for every name in TRACED[cell]."""
     assert layer.num_layers == 1 and not layer.bidirectional and inputs.dim() == 2
     step = {"rnn": _rnn_step, "lstm": _lstm_step, "gru": _gru_step}[cell_type(layer)]
     w_hh, b_hh = layer.weight_hh_l0, layer.bias_hh_l0
     x_proj = inputs @ layer.weight_ih_l0.T + layer.bias_ih_l0  # W_x x_t + b for every t at once
-    state = {"h": inputs.new_zeros(layer.hidden_size), "c": inputs.new_zeros(layer.hidden_size)}
+    zeros = inputs.new_zeros(layer.hidden_size)
+    state = {"h": zeros if initial is None else initial, "c": zeros}
     steps = []
     for x_t in x_proj:
         state = step(x_t, w_hh @ state["h"] + b_hh, state)

@@ -8,12 +8,18 @@ import torch
 FORMAT_VERSION = 1
 KEYS = ("format_version", "task", "config", "vocab", "state_dict", "train", "metrics")
 
-# What a user runs to (re)create a missing or broken checkpoint, per task.
+# What a user runs to (re)create a missing or broken checkpoint, per checkpoint name or task.
 TRAIN_COMMANDS = {
     "sentiment": "make train-sentiment",
+    "translation-de-en": "make train-translation-de-en",
+    "translation-en-de": "make train-translation-en-de",
     "translation": "make train-translation",
     "captioning": "make train-captioning",
 }
+
+
+def train_command(path: Path, task: str | None = None) -> str:
+    return TRAIN_COMMANDS.get(path.stem) or TRAIN_COMMANDS.get(task or "", "make train-<task>")
 
 
 class CheckpointError(Exception):
@@ -44,8 +50,7 @@ def half(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 def read(path: str | Path, task: str | None = None) -> dict:
     """The checkpoint dict at `path`, checked; every failure becomes one CheckpointError."""
     path = Path(path)
-    command = TRAIN_COMMANDS.get(task or path.stem, "make train-<task>")
-    fix = f"Create it with `{command}`."
+    fix = f"Create it with `{train_command(path, task)}`."
     if not path.is_file():
         raise CheckpointError(f"No checkpoint at {path}. {fix}")
     try:

@@ -1,13 +1,17 @@
 """Shared test fixtures, built in code: tiny vocabularies, models, checkpoints and data files."""
 
+import gzip
 from pathlib import Path
 
 import pytest
+import sentencepiece
 import torch
 
 from models import checkpoint
 from models.sentiment import SentimentConfig, SentimentModel, SentimentPredictor
 from models.text import Vocab, tokenize
+from models.translation import Seq2Seq, TranslationConfig, TranslationPredictor
+from training.translation import train_sentencepiece
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -48,6 +52,12 @@ def save_sentiment(path: Path, predictor: SentimentPredictor) -> Path:
 def fixture_checkpoints(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("checkpoints")
     save_sentiment(folder / "sentiment.pt", tiny_sentiment())
+    for name in ("translation-de-en", "translation-en-de"):
+        translation = tiny_translation()
+        metrics = {"split": "validation", "bleu": 1.5, "beam_size": 1}
+        checkpoint.save(
+            folder / f"{name}.pt", {**translation.to_checkpoint(), "train": {}, "metrics": metrics}
+        )
     return folder
 
 
@@ -65,3 +75,42 @@ def write_sentiment_data(folder: Path) -> tuple[Path, Path]:
     (sst / "stsa.binary.train").write_text("".join(f"{y} {t}\n" for t, y in rows))
     (sst / "stsa.binary.dev").write_text("".join(f"{y} {t}\n" for t, y in SENTENCES))
     return csv, sst
+
+
+PAIRS = [
+    ("ein mann fährt fahrrad .", "a man rides a bike ."),
+    ("zwei hunde spielen im schnee .", "two dogs play in the snow ."),
+    ("eine frau liest ein buch .", "a woman reads a book ."),
+    ("ein kind spielt mit einem ball .", "a child plays with a ball ."),
+    ("drei männer stehen auf der straße .", "three men stand on the street ."),
+    ("ein hund läuft über das gras .", "a dog runs across the grass ."),
+]
+
+
+def tiny_translation(cell: str = "gru", bidirectional: bool = True, seed: int = 0):
+    torch.manual_seed(seed)
+    pieces = train_sentencepiece([s for pair in PAIRS * 4 for s in pair], vocab_size=80)
+    size = sentencepiece.SentencePieceProcessor(model_proto=pieces).get_piece_size()
+    config = TranslationConfig(
+        vocab_size=size,
+        embedding_dim=8,
+        hidden_dim=6,
+        decoder_dim=10,
+        bidirectional=bidirectional,
+        cell=cell,
+        dropout=0.0,
+        max_source_tokens=20,
+        max_target_tokens=12,
+    )
+    return TranslationPredictor(Seq2Seq(config), pieces)
+
+
+def write_translation_data(folder: Path) -> Path:
+    """A Multi30k-shaped folder: raw/{train,val}.{de,en}.gz, aligned lines."""
+    raw = folder / "multi30k" / "raw"
+    raw.mkdir(parents=True)
+    for split, pairs in (("train", PAIRS * 5), ("val", PAIRS)):
+        for index, language in enumerate(("de", "en")):
+            with gzip.open(raw / f"{split}.{language}.gz", "wt") as file:
+                file.write("".join(pair[index] + "\n" for pair in pairs))
+    return folder / "multi30k"

@@ -20,8 +20,9 @@ def test_home_lists_the_models(monkeypatch, fixture_checkpoints):
     assert not at.exception
     assert "recurrent" in at.title[0].value
     table = at.dataframe[0].value
-    assert list(table["checkpoint"]) == ["sentiment.pt"]
+    assert list(table["checkpoint"]) == ["sentiment.pt", "translation-de-en.pt", "translation-en-de.pt"]
     assert "fixture accuracy 0.500" in table["validation metrics"][0]
+    assert table["validation metrics"][1] == "BLEU 1.5 (greedy)"
 
 
 def test_home_without_checkpoints_says_how_to_train(monkeypatch, tmp_path):
@@ -101,3 +102,44 @@ def test_broken_checkpoint_is_a_message_not_a_traceback(monkeypatch, tmp_path):
     assert "not a readable checkpoint" in at.error[0].value
     home = app(monkeypatch, tmp_path).run()
     assert home.dataframe[0].value["task"][0] == "unusable"
+
+
+def translation_page(monkeypatch, folder) -> AppTest:
+    at = app(monkeypatch, folder).run()
+    return at.switch_page("views/translation.py").run()
+
+
+def test_translation_page_shows_alignment_states_and_beam(monkeypatch, fixture_checkpoints):
+    at = translation_page(monkeypatch, fixture_checkpoints)
+    assert not at.exception
+    at.slider(key="translation_beam").set_value(3)
+    at.button[0].click().run()
+    assert not at.exception
+    charts = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert [c["title"] for c in charts] == ["attention", "layer0.backward.candidate", "decoder.candidate"]
+    assert charts[0]["encoding"]["y"]["title"] == "output step (token)"
+    beam = at.dataframe[0].value
+    assert len(beam) == 3 and list(beam.columns) == ["translation", "score"]
+    assert any(m.value.startswith("### ") for m in at.markdown)  # the translation itself
+
+
+def test_translation_direction_switch_changes_model_and_example(monkeypatch, fixture_checkpoints):
+    at = translation_page(monkeypatch, fixture_checkpoints)
+    assert at.text_area(key="translation_text").value.startswith("Ein Mann")
+    at.get("button_group")[0].set_value("English → German").run()
+    assert not at.exception
+    assert at.text_area(key="translation_text").value.startswith("A man")
+
+
+def test_translation_page_explains_empty_input(monkeypatch, fixture_checkpoints):
+    at = translation_page(monkeypatch, fixture_checkpoints)
+    at.text_area(key="translation_text").set_value("  ")
+    at.button[0].click().run()
+    assert not at.exception
+    assert "empty" in at.warning[0].value
+
+
+def test_translation_page_without_checkpoint_shows_the_fix(monkeypatch, tmp_path):
+    at = translation_page(monkeypatch, tmp_path)
+    assert not at.exception
+    assert "make train-translation-de-en" in at.info[0].value

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 import models
-from tests.conftest import write_sentiment_data
-from training import data, evaluate, loop, sentiment
+from tests.conftest import write_sentiment_data, write_translation_data
+from training import data, evaluate, loop, sentiment, translation
 
 
 @pytest.fixture
@@ -159,3 +159,24 @@ def test_unreadable_resume_state_is_a_message(sources, tmp_path):
     (tmp_path / "s.resume.pt").write_bytes(b"garbage")
     with pytest.raises(SystemExit, match="cannot be read"):
         train(sources, tmp_path / "s.pt", "--resume")
+
+
+def test_translation_smoke_run_writes_a_checkpoint_that_loads(tmp_path, capsys):
+    folder = write_translation_data(tmp_path)
+    out = tmp_path / "t.pt"
+    small = ["--vocab-size", "80", "--embedding-dim", "8", "--hidden-dim", "8", "--decoder-dim", "8"]
+    metrics = translation.main(["--data", str(folder), "--out", str(out), "--max-steps", "2", *small])
+    assert metrics["split"] == "validation" and metrics["sentences"] == 6 and "bleu" in metrics
+    model = models.load(out, "translation")
+    assert model.info["train"]["command"].startswith("python -m training.translation --data")
+    assert isinstance(model.translate(["ein hund ."], beam_size=2)[0], str)
+    capsys.readouterr()
+    evaluate.main([str(out), "--data", str(folder), "--beam-size", "2"])
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["metrics"]["direction"] == "de-en" and printed["metrics"]["beam_size"] == 2
+
+
+def test_translation_needs_both_languages(tmp_path):
+    folder = write_translation_data(tmp_path)
+    with pytest.raises(SystemExit, match="missing .*train.fr.gz"):
+        translation.main(["--data", str(folder), "--tgt", "fr", "--out", str(tmp_path / "t.pt")])

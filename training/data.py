@@ -101,6 +101,58 @@ def _text_label_rows(spec: str, rows) -> Rows:
     return [(t, int(y)) for t, y in pairs if isinstance(t, str) and t.strip() and int(y) in (0, 1)]
 
 
+Pairs = list[tuple[str, str]]  # (source sentence, target sentence)
+
+
+def load_translation(spec: str, source: str, target: str, limit: int = 0) -> dict[str, Pairs]:
+    """{"train": pairs, "validation": pairs} from the hub's Multi30k (json lines with one column per
+    language) or a local Multi30k folder (raw/<split>.<language>.gz, line i of each file aligned)."""
+    try:
+        splits = _read_pairs(spec, source, target)
+    except DataError:
+        raise
+    except Exception as error:
+        raise DataError(f"{spec}: cannot be read ({type(error).__name__}: {error})") from None
+    for split in ("train", "validation"):
+        if not splits.get(split):
+            raise DataError(f"{spec}: the {split} split is empty or missing.")
+    return {split: pairs[:limit] if limit else pairs for split, pairs in splits.items()}
+
+
+def _read_pairs(spec: str, source: str, target: str) -> dict[str, Pairs]:
+    raw = Path(spec) / "raw"
+    if raw.is_dir():
+        files = {
+            split: {lang: str(raw / f"{name}.{lang}.gz") for lang in (source, target)}
+            for split, name in (("train", "train"), ("validation", "val"))
+        }
+        missing = [f for langs in files.values() for f in langs.values() if not Path(f).is_file()]
+        if missing:
+            raise DataError(f"{spec}: missing {', '.join(missing)}.")
+        texts = {
+            split: {lang: load_dataset("text", data_files=f)["train"]["text"] for lang, f in langs.items()}
+            for split, langs in files.items()
+        }
+        return {split: _aligned(spec, t[source], t[target]) for split, t in texts.items()}
+    if Path(spec).exists() or spec.startswith((".", "/")):
+        raise DataError(f"{spec}: not a Multi30k folder (raw/train.{source}.gz ...).")
+    dataset = load_dataset(spec)
+    for split in dataset.values():
+        if not {source, target} <= set(split.column_names):
+            raise DataError(f"{spec}: needs '{source}' and '{target}' columns; it has {split.column_names}.")
+    return {
+        split: _aligned(spec, rows[source], rows[target])
+        for split, rows in dataset.items()
+        if split in ("train", "validation")
+    }
+
+
+def _aligned(spec: str, sources: list[str], targets: list[str]) -> Pairs:
+    if len(sources) != len(targets):
+        raise DataError(f"{spec}: {len(sources)} source lines but {len(targets)} target lines.")
+    return [(s.strip(), t.strip()) for s, t in zip(sources, targets) if s.strip() and t.strip()]
+
+
 def length_batches(lengths: list[int], batch_size: int, seed: int) -> list[list[int]]:
     """Indices grouped into batches of similar length, in a shuffled order.
 

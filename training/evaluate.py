@@ -1,4 +1,4 @@
-"""Print a checkpoint's metrics as JSON: python -m training.evaluate CHECKPOINT --data PATH ..."""
+"""Print a checkpoint's validation metrics as JSON: python -m training.evaluate CHECKPOINT --data PATH ..."""
 
 import argparse
 import json
@@ -7,6 +7,7 @@ import sys
 import models
 from training import data
 from training.sentiment import evaluate as evaluate_sentiment
+from training.translation import bleu
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -14,16 +15,34 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("checkpoint", help="path to a .pt checkpoint")
     parser.add_argument("--data", nargs="+", required=True, help="hub names or local paths")
     parser.add_argument("--limit", type=int, default=0, help="first N validation examples per source")
+    parser.add_argument("--beam-size", type=int, default=5, help="beam width (translation)")
     args = parser.parse_args(argv)
     try:
         predictor = models.load(args.checkpoint)
-        sources = data.load_sentiment_sources(args.data)
+        metrics = METRICS[predictor.task](predictor, args)
     except (models.CheckpointError, data.DataError) as error:
         raise SystemExit(str(error)) from None
-    validation = {name: splits["validation"][: args.limit or None] for name, splits in sources.items()}
-    metrics = evaluate_sentiment(predictor, validation)
     print(json.dumps({"checkpoint": args.checkpoint, "task": predictor.task, "metrics": metrics}, indent=2))
     return metrics
+
+
+def sentiment_metrics(predictor, args) -> dict:
+    sources = data.load_sentiment_sources(args.data)
+    validation = {name: splits["validation"][: args.limit or None] for name, splits in sources.items()}
+    return evaluate_sentiment(predictor, validation)
+
+
+def translation_metrics(predictor, args) -> dict:
+    source, target = predictor.source_language, predictor.target_language
+    pairs = data.load_translation(args.data[0], source, target, args.limit)["validation"]
+    return {
+        "split": "validation",
+        "direction": f"{source}-{target}",
+        **bleu(predictor, pairs, args.beam_size),
+    }
+
+
+METRICS = {"sentiment": sentiment_metrics, "translation": translation_metrics}
 
 
 if __name__ == "__main__":

@@ -49,20 +49,32 @@ def heatmap(
     values: np.ndarray,
     tokens: list[str],
     *,
+    rows: list[str] | None = None,
     domain: tuple[float, float] = (-1.0, 1.0),
     order: str = "index",
     title: str = "",
+    x_title: str = "time step (token)",
 ) -> alt.Chart:
-    """Units x time steps. values [steps, units]; colour fixed to `domain` (diverging around 0)."""
+    """values [steps, units] as units (or the given `rows`) x time steps labelled with `tokens`;
+    colour fixed to `domain`: diverging around 0, or sequential for a domain from 0."""
     steps, units = values.shape
-    assert len(tokens) == steps, (len(tokens), steps)
-    ranked = unit_order(values, order)
+    assert len(tokens) == steps and (rows is None or len(rows) == units), (values.shape, len(tokens))
     labels = step_labels(tokens)
+    if rows is None:
+        y_sort, y_title, y_labels = (
+            [int(u) for u in unit_order(values, order)],
+            f"unit ({order})",
+            units <= 64,
+        )
+        y_values = np.tile(np.arange(units), steps)
+    else:
+        y_sort, y_title, y_labels = step_labels(rows), "output step (token)", True
+        y_values = np.tile(y_sort, steps)
     frame = pd.DataFrame(
         {
             "step": np.repeat(labels, units),
             "token": np.repeat(tokens, units),
-            "unit": np.tile(np.arange(units), steps),
+            "unit": y_values,
             "value": values.ravel().round(4),
         }
     )
@@ -71,18 +83,13 @@ def heatmap(
         alt.Chart(frame, title=title)
         .mark_rect()
         .encode(
-            x=alt.X("step:O", sort=labels, title="time step (token)", axis=token_axis(len(labels))),
-            y=alt.Y(
-                "unit:O",
-                sort=[int(u) for u in ranked],
-                title=f"unit ({order})",
-                axis=alt.Axis(labels=units <= 64, ticks=units <= 64),
-            ),
+            x=alt.X("step:O", sort=labels, title=x_title, axis=token_axis(len(labels))),
+            y=alt.Y("unit:O", sort=y_sort, title=y_title, axis=alt.Axis(labels=y_labels, ticks=y_labels)),
             color=alt.Color("value:Q", scale=alt.Scale(scheme=scheme, domain=list(domain)), title="value"),
             tooltip=["token:N", "step:O", "unit:O", alt.Tooltip("value:Q", format=".3f")],
         )
         .add_params(alt.selection_point(name=PICK, fields=["unit"], on="click"))
-        .properties(height=min(max(3 * units, 160), 520))
+        .properties(height=min(max((3 if rows is None else 22) * units, 160), 520))
     )
 
 

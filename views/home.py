@@ -7,7 +7,11 @@ import ui
 STRUCTURES = [
     ("Many to one: sentiment", "views/sentiment.py", "A whole review in, one verdict out: is it positive?"),
     ("One to many: captioning", None, "One image in, a sentence out, word by word. Its page is coming."),
-    ("Many to many: translation", None, "A sentence in, its translation out. Its page is coming."),
+    (
+        "Many to many: translation",
+        "views/translation.py",
+        "A sentence in, its translation out, with attention.",
+    ),
 ]
 
 st.title(":material/replay: Unfold: look inside recurrent networks")

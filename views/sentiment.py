@@ -38,20 +38,9 @@ def analyze(text: str, _model, model_id: int):
     return _model.analyze(text)
 
 
-def use_example() -> None:
-    st.session_state["sentiment_text"] = EXAMPLES[st.session_state["sentiment_example"]]
-
-
 def input_ui() -> str | None:
     st.session_state.setdefault("sentiment_text", EXAMPLES["Negation"])
-    st.selectbox(
-        "Try an example",
-        list(EXAMPLES),
-        index=None,
-        key="sentiment_example",
-        on_change=use_example,
-        placeholder="Pick an example review…",
-    )
+    ui.example_picker(EXAMPLES, "sentiment_example", "sentiment_text", "Pick an example review…")
     with st.form("sentiment_form"):
         text = st.text_area("Review", key="sentiment_text", height=120)
         if st.form_submit_button("Read it", type="primary"):

@@ -1,0 +1,38 @@
+"""Translation speed: a 15-word sentence at beam 1 and 5, analyze, and batched sentences per second."""
+
+import torch
+
+import models
+from bench import median_ms, parse_args
+
+SENTENCES = {
+    "de": "Ein junger Mann in einem blauen Hemd fährt mit seinem Fahrrad eine steile Straße hinunter.",
+    "en": "A young man in a blue shirt rides his bicycle down a steep city street.",
+}
+
+
+def main() -> None:
+    args = parse_args(__doc__, "checkpoints/translation-de-en.pt")
+    model = models.load(args.checkpoint, "translation")
+    sentence = SENTENCES[model.source_language]
+    batch = [sentence] * 64
+
+    greedy_ms = median_ms(lambda: model.translate([sentence], beam_size=1), args.repeats)
+    beam_ms = median_ms(lambda: model.translate([sentence], beam_size=5), args.repeats)
+    analyze_ms = median_ms(lambda: model.analyze(sentence, beam_size=5), args.repeats)
+    batch_ms = median_ms(lambda: model.translate(batch, beam_size=5), 3)
+
+    print(f"translation: {args.checkpoint}, torch threads {torch.get_num_threads()}")
+    row("translate, 15 words, beam 1", greedy_ms)
+    row("translate, 15 words, beam 5", beam_ms, f"{beam_ms / greedy_ms:.2f}x beam 1")
+    row("analyze, beam 5 (attention, states)", analyze_ms, f"{analyze_ms / beam_ms:.2f}x translate")
+    row("translate, batch of 64, beam 5", batch_ms, f"{64000 / batch_ms:.0f} sentences/s")
+    print(f"  batched vs one by one, per sentence   ratio  {beam_ms / (batch_ms / 64):7.2f}x faster")
+
+
+def row(label: str, ms: float, note: str = "") -> None:
+    print(f"  {label:<37} median {ms:7.1f} ms" + (f"  ({note})" if note else ""))
+
+
+if __name__ == "__main__":
+    main()

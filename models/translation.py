@@ -1,0 +1,264 @@
+"""Many-to-many: a sentence -> recurrent encoder -> attentive decoder -> its translation."""
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import sentencepiece
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from models.cells import FUSED, trace_layer
+from models.encoder import RecurrentEncoder
+from models.sentiment import pad_batch
+
+PAD, UNK, BOS, EOS = 0, 1, 2, 3  # fixed ids of the sentencepiece model (training/translation.py)
+
+
+@dataclass
+class TranslationConfig:
+    vocab_size: int
+    source_language: str = "de"
+    target_language: str = "en"
+    embedding_dim: int = 256
+    hidden_dim: int = 256  # encoder state per direction
+    decoder_dim: int = 512
+    num_layers: int = 1
+    bidirectional: bool = True
+    cell: str = "gru"
+    dropout: float = 0.3
+    max_source_tokens: int = 100
+    max_target_tokens: int = 100
+
+
+@dataclass
+class Memory:
+    """The encoded source as every decoder step reads it."""
+
+    outputs: torch.Tensor  # [batch, source_steps, encoder_dim]
+    keys: torch.Tensor  # [batch, source_steps, decoder_dim]: W_a h_s, computed once
+    mask: torch.Tensor  # [batch, source_steps], True on real tokens
+
+    def select(self, index: torch.Tensor) -> "Memory":
+        return Memory(self.outputs[index], self.keys[index], self.mask[index])
+
+
+@dataclass
+class DecoderStep:
+    logits: torch.Tensor  # [batch, steps, vocab]
+    state: object  # the fused cell's state after the last step
+    attention: torch.Tensor  # [batch, steps, source_steps], rows sum to 1
+    hidden: torch.Tensor  # [batch, steps, decoder_dim]
+
+
+class Seq2Seq(nn.Module):
+    """Luong-style attention: the decoder cell runs first, then looks at the source.
+
+    Because attention does not feed back into the cell, teacher forcing runs the fused cell over
+    the whole target at once, and decoding calls the same `decode` one token at a time."""
+
+    def __init__(self, config: TranslationConfig):
+        super().__init__()
+        self.config = config
+        dims = config.embedding_dim, config.decoder_dim
+        self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=PAD)
+        self.encoder = RecurrentEncoder(
+            config.cell, dims[0], config.hidden_dim, config.num_layers, config.bidirectional, config.dropout
+        )
+        encoder_dim = self.encoder.output_dim
+        self.bridge = nn.Linear(encoder_dim, dims[1])
+        self.decoder = FUSED[config.cell](dims[0], dims[1], batch_first=True)
+        self.attention = nn.Linear(encoder_dim, dims[1], bias=False)
+        self.combine = nn.Linear(dims[1] + encoder_dim, dims[0])
+        self.output_bias = nn.Parameter(torch.zeros(config.vocab_size))
+        self.dropout = nn.Dropout(config.dropout)
+
+    def encode(self, ids: torch.Tensor, lengths: torch.Tensor) -> tuple[Memory, object, torch.Tensor]:
+        """Source ids [batch, steps] -> memory, the decoder's initial state, and its h_0 [batch, dim]."""
+        outputs = self.encoder(self.dropout(self.embedding(ids)), lengths)
+        mask = torch.arange(ids.size(1))[None, :] < lengths[:, None]
+        mean = (outputs * mask[:, :, None]).sum(dim=1) / lengths[:, None]
+        h0 = torch.tanh(self.bridge(mean))
+        state = h0[None].contiguous()  # [1, batch, decoder_dim]
+        if self.config.cell == "lstm":
+            state = (state, torch.zeros_like(state))
+        return Memory(outputs, self.attention(outputs), mask), state, h0
+
+    def decode(self, tokens: torch.Tensor, state, memory: Memory) -> DecoderStep:
+        """The one decoder step function, over tokens [batch, steps] (steps = 1 when decoding)."""
+        hidden, state = self.decoder(self.dropout(self.embedding(tokens)), state)
+        scores = hidden @ memory.keys.transpose(1, 2)  # [batch, steps, source_steps]
+        attention = scores.masked_fill(~memory.mask[:, None, :], float("-inf")).softmax(dim=-1)
+        context = attention @ memory.outputs  # [batch, steps, encoder_dim]
+        combined = torch.tanh(self.combine(self.dropout(torch.cat([hidden, context], dim=-1))))
+        logits = self.dropout(combined) @ self.embedding.weight.T + self.output_bias  # tied
+        return DecoderStep(logits, state, attention, hidden)
+
+    def forward(self, source, source_lengths, target_in) -> torch.Tensor:
+        """Teacher forcing: logits [batch, target_steps, vocab] for target_in = BOS + target."""
+        memory, state, _ = self.encode(source, source_lengths)
+        return self.decode(target_in, state, memory).logits
+
+
+def select_state(state, index: torch.Tensor):
+    """Rows `index` of a fused cell's state (a tensor, or the LSTM's (h, c))."""
+    if isinstance(state, tuple):
+        return tuple(s[:, index] for s in state)
+    return state[:, index]
+
+
+def greedy(model: Seq2Seq, memory: Memory, state, max_length: int) -> list[list[int]]:
+    """The most likely token at every step, until EOS or max_length."""
+    batch = memory.mask.size(0)
+    tokens = torch.full((batch, 1), BOS)
+    outputs, done = [], torch.zeros(batch, dtype=torch.bool)
+    for _ in range(max_length):
+        step = model.decode(tokens, state, memory)
+        tokens, state = step.logits[:, -1].argmax(dim=-1, keepdim=True), step.state
+        outputs.append(tokens[:, 0])
+        done |= tokens[:, 0] == EOS
+        if done.all():
+            break
+    return [_until_eos(row) for row in torch.stack(outputs, dim=1).tolist()]
+
+
+def beam_search(model: Seq2Seq, memory: Memory, state, beam_size: int, max_length: int):
+    """Batched beam search: every sentence's beams advance together as one batch.
+
+    Returns, per sentence, its beams as (token ids, length-normalised log-probability), best first."""
+    batch, vocab = memory.mask.size(0), model.config.vocab_size
+    rows = torch.arange(batch).repeat_interleave(beam_size)  # beam b of sentence i is row i * K + b
+    memory, state = memory.select(rows), select_state(state, rows)
+    scores = torch.full((batch, beam_size), float("-inf"))
+    scores[:, 0] = 0.0  # all beams start identical: keep one
+    tokens = torch.full((batch * beam_size, 1), BOS)
+    history = torch.zeros(batch * beam_size, 0, dtype=torch.long)
+    finished = torch.zeros(batch * beam_size, dtype=torch.bool)
+    lengths = torch.zeros(batch * beam_size)
+    for _ in range(max_length):
+        step = model.decode(tokens, state, memory)
+        log_probs = F.log_softmax(step.logits[:, -1], dim=-1)  # [batch * K, vocab]
+        log_probs[finished] = float("-inf")
+        log_probs[finished, PAD] = 0.0  # a finished beam carries on unchanged
+        total = (scores.view(-1, 1) + log_probs).view(batch, beam_size * vocab)
+        scores, flat = total.topk(beam_size, dim=-1)  # [batch, K]
+        origin = (torch.arange(batch)[:, None] * beam_size + flat // vocab).view(-1)
+        tokens = (flat % vocab).view(-1, 1)
+        history = torch.cat([history[origin], tokens], dim=1)
+        lengths = lengths[origin] + (~finished[origin]).float()
+        finished = finished[origin] | (tokens[:, 0] == EOS)
+        state = select_state(step.state, origin)
+        if finished.all():
+            break
+    normalised = (scores.view(-1) / lengths.clamp(min=1)).view(batch, beam_size)
+    results = []
+    for i in range(batch):
+        order = normalised[i].argsort(descending=True).tolist()
+        beams = history[i * beam_size : (i + 1) * beam_size].tolist()
+        results.append([(_until_eos(beams[b]), normalised[i, b].item()) for b in order])
+    return results
+
+
+def _until_eos(ids: list[int]) -> list[int]:
+    return ids[: ids.index(EOS)] if EOS in ids else ids
+
+
+@dataclass(frozen=True)
+class TranslationAnalysis:
+    text: str
+    source_tokens: list[str]
+    target_tokens: list[str]  # the generated pieces, ending with "</s>"
+    attention: np.ndarray  # [len(target_tokens), len(source_tokens)], rows sum to 1
+    encoder_states: dict[str, np.ndarray]  # "layer0.forward.h" -> [len(source_tokens), hidden]
+    decoder_states: dict[str, np.ndarray]  # "decoder.h" (and gates) -> [len(target_tokens), hidden]
+    candidates: list[tuple[str, float]]  # the final beam, best first
+    truncated: bool
+
+
+class TranslationPredictor:
+    """Immutable after loading; safe to share between threads (Streamlit sessions)."""
+
+    task = "translation"
+
+    def __init__(self, model: Seq2Seq, sentencepiece_model: bytes, checkpoint: dict | None = None):
+        self.model = model.eval()
+        self.config = model.config
+        self.sentencepiece_model = sentencepiece_model
+        self.pieces = sentencepiece.SentencePieceProcessor(model_proto=sentencepiece_model)
+        self.info = {k: checkpoint[k] for k in ("train", "metrics") if k in (checkpoint or {})}
+
+    @property
+    def source_language(self) -> str:
+        return self.config.source_language
+
+    @property
+    def target_language(self) -> str:
+        return self.config.target_language
+
+    @classmethod
+    def from_checkpoint(cls, checkpoint: dict) -> "TranslationPredictor":
+        config = TranslationConfig(**checkpoint["config"])
+        predictor = cls(Seq2Seq(config), checkpoint["vocab"]["sentencepiece"], checkpoint)
+        if predictor.pieces.get_piece_size() != config.vocab_size:
+            raise ValueError(
+                f"{predictor.pieces.get_piece_size()} pieces for a vocabulary of {config.vocab_size}"
+            )
+        weights = {k: v.float() for k, v in checkpoint["state_dict"].items()}
+        predictor.model.load_state_dict(weights)
+        return predictor
+
+    def to_checkpoint(self) -> dict:
+        pieces = [self.pieces.id_to_piece(i) for i in range(self.pieces.get_piece_size())]
+        return {
+            "task": self.task,
+            "config": asdict(self.config),
+            "vocab": {"pieces": pieces, "sentencepiece": self.sentencepiece_model},
+            "state_dict": self.model.state_dict(),
+        }
+
+    def encode(self, text: str) -> tuple[list[int], bool]:
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError("Enter a sentence to translate: the input is empty.")
+        ids = self.pieces.encode(text.strip())
+        limit = self.config.max_source_tokens
+        return ids[:limit], len(ids) > limit
+
+    def _max_length(self, source_length: int, max_length: int | None) -> int:
+        return max_length or min(2 * source_length + 10, self.config.max_target_tokens)
+
+    @torch.inference_mode()
+    def translate(self, texts: list[str], beam_size: int = 5, max_length: int | None = None) -> list[str]:
+        """Translations of `texts`, decoded together (beam_size 1 is greedy)."""
+        sources = [self.encode(text)[0] for text in texts]
+        ids, lengths = pad_batch(sources)
+        memory, state, _ = self.model.encode(ids, lengths)
+        limit = self._max_length(int(lengths.max()), max_length)
+        if beam_size == 1:
+            outputs = greedy(self.model, memory, state, limit)
+        else:
+            outputs = [beams[0][0] for beams in beam_search(self.model, memory, state, beam_size, limit)]
+        return [self.pieces.decode(output) for output in outputs]
+
+    @torch.inference_mode()
+    def analyze(self, text: str, beam_size: int = 5, max_length: int | None = None) -> TranslationAnalysis:
+        source, truncated = self.encode(text)
+        ids, lengths = pad_batch([source])
+        memory, state, h0 = self.model.encode(ids, lengths)
+        limit = self._max_length(len(source), max_length)
+        beams = beam_search(self.model, memory, state, beam_size, limit)[0]
+        output = beams[0][0] + [EOS]
+        # Teacher-force the chosen output through the same step to read its attention.
+        step = self.model.decode(torch.tensor([[BOS, *output[:-1]]]), state, memory)
+        embedded = self.model.embedding(torch.tensor([BOS, *output[:-1]]))
+        decoder = trace_layer(self.model.decoder, embedded, initial=h0[0])
+        encoder = self.model.encoder.trace(self.model.embedding(ids[0]))
+        return TranslationAnalysis(
+            text=self.pieces.decode(beams[0][0]),
+            source_tokens=[self.pieces.id_to_piece(i) for i in source],
+            target_tokens=[self.pieces.id_to_piece(i) for i in output[:-1]] + ["</s>"],
+            attention=step.attention[0].numpy(),
+            encoder_states={name: values.numpy() for name, values in encoder.items()},
+            decoder_states={f"decoder.{name}": values.numpy() for name, values in decoder.items()},
+            candidates=[(self.pieces.decode(ids), score) for ids, score in beams],
+            truncated=truncated,
+        )

@@ -1,0 +1,97 @@
+"""The translation model: one decoder step for training and decoding, greedy and beam search."""
+
+import numpy as np
+import pytest
+import torch
+
+import models
+from models.cells import trace_layer
+from models.checkpoint import save
+from models.sentiment import pad_batch
+from models.translation import BOS, beam_search, greedy
+from tests.conftest import PAIRS, tiny_translation
+
+SOURCES = [source for source, _ in PAIRS]
+
+
+def encoded(predictor, texts):
+    ids, lengths = pad_batch([predictor.encode(text)[0] for text in texts])
+    return predictor.model.encode(ids, lengths)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+@torch.inference_mode()
+def test_beam_of_one_is_greedy(cell):
+    predictor = tiny_translation(cell, seed=3)
+    memory, state, _ = encoded(predictor, SOURCES)
+    beams = beam_search(predictor.model, memory, state, beam_size=1, max_length=12)
+    assert [b[0][0] for b in beams] == greedy(predictor.model, memory, state, max_length=12)
+
+
+@pytest.mark.parametrize("beam_size", [1, 4])
+def test_batched_translation_equals_one_by_one(beam_size):
+    predictor = tiny_translation(seed=1)
+    batched = predictor.translate(SOURCES, beam_size=beam_size)
+    assert batched == [predictor.translate([source], beam_size=beam_size)[0] for source in SOURCES]
+
+
+@torch.inference_mode()
+def test_decoding_a_whole_target_equals_stepping_it():
+    predictor = tiny_translation("lstm", seed=2)
+    memory, state, _ = encoded(predictor, SOURCES[:2])
+    tokens = torch.tensor([[BOS, 5, 9, 7], [BOS, 6, 6, 8]])
+    whole = predictor.model.decode(tokens, state, memory)
+    for t in range(tokens.size(1)):
+        step = predictor.model.decode(tokens[:, t : t + 1], state, memory)
+        state = step.state
+        assert torch.allclose(step.logits[:, 0], whole.logits[:, t], atol=1e-5)
+        assert torch.allclose(step.attention[:, 0], whole.attention[:, t], atol=1e-6)
+
+
+def test_analyze_gives_aligned_views():
+    predictor = tiny_translation(seed=4)
+    result = predictor.analyze(SOURCES[0], beam_size=3)
+    steps, sources = len(result.target_tokens), len(result.source_tokens)
+    assert result.target_tokens[-1] == "</s>"
+    assert result.attention.shape == (steps, sources)
+    assert np.allclose(result.attention.sum(axis=1), 1.0, atol=1e-5)
+    assert all(v.shape == (sources, 6) for v in result.encoder_states.values())
+    assert set(result.encoder_states) >= {"layer0.forward.h", "layer0.backward.update_gate"}
+    assert all(v.shape == (steps, 10) for v in result.decoder_states.values())
+    assert result.text == result.candidates[0][0]
+    scores = [score for _, score in result.candidates]
+    assert len(scores) == 3 and scores == sorted(scores, reverse=True)
+    assert result.text == predictor.translate([SOURCES[0]], beam_size=3)[0]
+
+
+@torch.inference_mode()
+def test_decoder_trace_is_the_fused_decoder():
+    predictor = tiny_translation(seed=5)
+    result = predictor.analyze(SOURCES[1], beam_size=1)
+    memory, state, h0 = encoded(predictor, SOURCES[1:2])
+    ids = [predictor.pieces.piece_to_id(p) for p in result.target_tokens[:-1]]
+    step = predictor.model.decode(torch.tensor([[BOS, *ids]]), state, memory)
+    assert np.allclose(result.decoder_states["decoder.h"], step.hidden[0].numpy(), atol=1e-5)
+    traced = trace_layer(predictor.model.decoder, predictor.model.embedding(torch.tensor([BOS, *ids])), h0[0])
+    assert torch.allclose(traced["h"], step.hidden[0], atol=1e-5)
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_empty_input_is_a_clear_value_error(text):
+    with pytest.raises(ValueError, match="empty"):
+        tiny_translation().translate([text])
+
+
+def test_long_and_unseen_input():
+    predictor = tiny_translation()
+    result = predictor.analyze("Donaudampfschifffahrtsgesellschaft " * 50, beam_size=2)
+    assert result.truncated and len(result.source_tokens) == predictor.config.max_source_tokens
+    assert len(result.target_tokens) <= predictor.config.max_target_tokens + 1
+
+
+def test_checkpoint_round_trip(tmp_path):
+    predictor = tiny_translation("lstm", bidirectional=False)
+    save(tmp_path / "t.pt", {**predictor.to_checkpoint(), "train": {}, "metrics": {}})
+    loaded = models.load(tmp_path / "t.pt", "translation")
+    assert (loaded.source_language, loaded.target_language) == ("de", "en")
+    assert loaded.translate(SOURCES, beam_size=3) == predictor.translate(SOURCES, beam_size=3)

@@ -1,0 +1,141 @@
+"""Train the many-to-many translation model: python -m training.translation --src de --tgt en."""
+
+import io
+import sys
+from dataclasses import dataclass
+
+import sacrebleu
+import sentencepiece
+import torch
+import torch.nn.functional as F
+
+from models.sentiment import pad_batch
+from models.translation import BOS, EOS, PAD, UNK, Seq2Seq, TranslationConfig, TranslationPredictor
+from training import data, loop
+from training.flags import option, parse, pick
+
+
+@dataclass
+class TranslationTraining(loop.LoopConfig):
+    src: str = option("de", "source language (a column or file suffix of the data)")
+    tgt: str = option("en", "target language")
+    data: str = option("bentrevett/multi30k", "hub name, or a local Multi30k folder with raw/*.gz")
+    out: str = option("", "checkpoint path (default: checkpoints/translation-SRC-TGT.pt)")
+    epochs: int = option(20, "passes over the training data", minimum=1)
+    vocab_size: int = option(8000, "joint source+target BPE pieces (sentencepiece)", minimum=8)
+    batch_size: int = option(64, "sentence pairs per batch", minimum=1)
+    limit: int = option(0, "use only the first N pairs of each split (0: all)", minimum=0)
+    label_smoothing: float = option(0.1, "label smoothing of the target distribution", minimum=0, below=1)
+    cell: str = option("gru", "recurrent cell", choices=["rnn", "lstm", "gru"])
+    embedding_dim: int = option(256, "piece embedding size (shared by source and target)", minimum=1)
+    hidden_dim: int = option(256, "encoder state size per direction", minimum=1)
+    decoder_dim: int = option(512, "decoder state size", minimum=1)
+    num_layers: int = option(1, "encoder layers", minimum=1)
+    bidirectional: bool = option(True, "read the source in both directions")
+    dropout: float = option(
+        0.3, "dropout on embeddings, between layers and before the output", minimum=0, below=1
+    )
+    max_source_tokens: int = option(100, "source pieces read; longer sentences are cut", minimum=1)
+    max_target_tokens: int = option(100, "longest translation produced, in pieces", minimum=2)
+
+
+def train_sentencepiece(sentences: list[str], vocab_size: int) -> bytes:
+    """A BPE model over both languages, with the special ids the model expects."""
+    model = io.BytesIO()
+    sentencepiece.SentencePieceTrainer.train(
+        sentence_iterator=iter(sentences),
+        model_writer=model,
+        vocab_size=vocab_size,
+        model_type="bpe",
+        character_coverage=1.0,
+        pad_id=PAD,
+        unk_id=UNK,
+        bos_id=BOS,
+        eos_id=EOS,
+        hard_vocab_limit=False,  # a small corpus may not support the full vocabulary
+        minloglevel=2,
+    )
+    return model.getvalue()
+
+
+def bleu(predictor: TranslationPredictor, pairs: data.Pairs, beam_size: int, batch_size: int = 64) -> dict:
+    """Corpus BLEU (sacrebleu, 13a) of detokenised translations: cased (the headline) and lowercased."""
+    sources, references = [s for s, _ in pairs], [t for _, t in pairs]
+    order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
+    hypotheses = [""] * len(sources)
+    for start in range(0, len(order), batch_size):
+        chunk = order[start : start + batch_size]
+        for i, text in zip(chunk, predictor.translate([sources[i] for i in chunk], beam_size=beam_size)):
+            hypotheses[i] = text
+    cased = sacrebleu.corpus_bleu(hypotheses, [references]).score
+    lowercase = sacrebleu.corpus_bleu(hypotheses, [references], lowercase=True).score
+    return {
+        "bleu": round(cased, 2),
+        "bleu_lowercase": round(lowercase, 2),
+        "beam_size": beam_size,
+        "sentences": len(pairs),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse(__doc__, argv, TranslationTraining)
+    args.out = args.out or f"checkpoints/translation-{args.src}-{args.tgt}.pt"
+    torch.manual_seed(args.seed)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        splits = data.load_translation(args.data, args.src, args.tgt, args.limit)
+    except data.DataError as error:
+        raise SystemExit(str(error)) from None
+    resumed = loop.read_resume(args.out) if args.resume else None
+    predictor = build_predictor(args, splits["train"], resumed)
+    pieces = predictor.config.vocab_size
+    print(
+        f"training on {len(splits['train']):,} pairs, {args.src}->{args.tgt}; {pieces:,} pieces", flush=True
+    )
+    task = training_task(predictor, splits, args)
+    run = loop.describe_run("training.translation", argv, args)
+    return loop.fit(task, pick(loop.LoopConfig, args), run, resumed)
+
+
+def build_predictor(args, train: data.Pairs, resumed: dict | None) -> TranslationPredictor:
+    if resumed:
+        return TranslationPredictor.from_checkpoint(resumed["checkpoint"])
+    pieces = train_sentencepiece([s for pair in train for s in pair], args.vocab_size)
+    size = sentencepiece.SentencePieceProcessor(model_proto=pieces).get_piece_size()
+    config = pick(
+        TranslationConfig, args, vocab_size=size, source_language=args.src, target_language=args.tgt
+    )
+    return TranslationPredictor(Seq2Seq(config), pieces)
+
+
+def training_task(predictor: TranslationPredictor, splits: dict, args) -> loop.Task:
+    model, config = predictor.model, predictor.config
+    encode = predictor.pieces.encode
+    sources = [encode(s)[: config.max_source_tokens] or [UNK] for s, _ in splits["train"]]
+    targets = [encode(t)[: config.max_target_tokens - 1] for _, t in splits["train"]]
+
+    def batches(epoch: int) -> list[list[int]]:
+        lengths = [len(s) + len(t) for s, t in zip(sources, targets)]
+        return data.length_batches(lengths, args.batch_size, args.seed + epoch)
+
+    def loss(batch: list[int]) -> tuple[torch.Tensor, int]:
+        source, source_lengths = pad_batch([sources[i] for i in batch])
+        target_in, _ = pad_batch([[BOS, *targets[i]] for i in batch])
+        target_out, _ = pad_batch([[*targets[i], EOS] for i in batch])
+        logits = model(source, source_lengths, target_in)  # [batch, steps, vocab]
+        loss = F.cross_entropy(
+            logits.flatten(0, 1), target_out.flatten(), ignore_index=PAD, label_smoothing=args.label_smoothing
+        )
+        return loss, int(source_lengths.sum()) + int((target_out != PAD).sum())
+
+    def validate() -> dict:
+        metrics = bleu(predictor, splits["validation"], beam_size=1)
+        return {"split": "validation", **metrics, "score": metrics["bleu"]}
+
+    return loop.Task(model, batches, loss, validate, predictor.to_checkpoint)
+
+
+if __name__ == "__main__":
+    main()
