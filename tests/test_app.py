@@ -116,7 +116,7 @@ def test_translation_page_shows_alignment_states_and_beam(monkeypatch, fixture_c
     at.button[0].click().run()
     assert not at.exception
     charts = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
-    assert [c["title"] for c in charts] == ["attention", "layer0.backward.candidate", "decoder.candidate"]
+    assert [c["title"] for c in charts] == ["attention", "layer0.forward.h", "decoder.h"]
     assert charts[0]["encoding"]["y"]["title"] == "output step (token)"
     beam = at.dataframe[0].value
     assert len(beam) == 3 and list(beam.columns) == ["translation", "score"]

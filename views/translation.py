@@ -70,18 +70,23 @@ def result_ui(result) -> None:
     st.altair_chart(chart, width="stretch")
 
 
+def state_names(states: dict) -> list[str]:
+    """Hidden states first (forward before backward), then the gates."""
+    return sorted(states, key=lambda name: (not name.endswith(".h"), "backward" in name, name))
+
+
 def states_ui(result) -> None:
     st.subheader("Hidden states")
     encoder, decoder = st.tabs(["Encoder (reads the input)", "Decoder (writes the output)"])
     with encoder:
-        stream = st.selectbox("State", sorted(result.encoder_states), key="translation_encoder_state")
+        stream = st.selectbox("State", state_names(result.encoder_states), key="translation_encoder_state")
         values = result.encoder_states[stream]
         domain = (0.0, 1.0) if "gate" in stream else (-1.0, 1.0)
         st.altair_chart(
             charts.heatmap(values, result.source_tokens, domain=domain, title=stream), width="stretch"
         )
     with decoder:
-        stream = st.selectbox("State", sorted(result.decoder_states), key="translation_decoder_state")
+        stream = st.selectbox("State", state_names(result.decoder_states), key="translation_decoder_state")
         values = result.decoder_states[stream]
         domain = (0.0, 1.0) if "gate" in stream else (-1.0, 1.0)
         tokens = ["<s>", *result.target_tokens[:-1]]  # the decoder reads the previous output piece
