@@ -6,6 +6,7 @@ import models
 from tests.conftest import ROOT, SHARED_DATA
 from training import data
 from training.sentiment import accuracy
+from training.translation import bleu
 
 pytestmark = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is absent")
 
@@ -31,3 +32,15 @@ def test_sst2_dev_accuracy_is_the_recorded_one(shipped):
 def test_imdb_validation_slice_agrees(shipped):
     rows = data.load_sentiment(str(SHARED_DATA / "imdb" / "train.csv.gz"))["validation"][:400]
     assert accuracy(shipped, rows)["accuracy"] >= shipped.info["metrics"]["imdb"]["accuracy"] - 0.04
+
+
+@pytest.mark.parametrize("direction, bar", [("de-en", 37), ("en-de", 32)])
+def test_translation_validation_bleu_is_the_recorded_one(direction, bar):
+    model = models.load(ROOT / "checkpoints" / f"translation-{direction}.pt", "translation")
+    recorded = model.info["metrics"]
+    assert recorded["split"] == "validation" and recorded["sentences"] == 1014
+    source, target = direction.split("-")
+    pairs = data.load_translation(str(SHARED_DATA / "multi30k"), source, target)["validation"]
+    measured = bleu(model, pairs, beam_size=recorded["beam_size"])
+    assert measured["bleu"] == pytest.approx(recorded["bleu"], abs=0.5)  # float16 storage moves it slightly
+    assert recorded["bleu"] >= bar  # greedy; beam 5 scores higher (model card)

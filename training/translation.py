@@ -21,7 +21,7 @@ class TranslationTraining(loop.LoopConfig):
     tgt: str = option("en", "target language")
     data: str = option("bentrevett/multi30k", "hub name, or a local Multi30k folder with raw/*.gz")
     out: str = option("", "checkpoint path (default: checkpoints/translation-SRC-TGT.pt)")
-    epochs: int = option(20, "passes over the training data", minimum=1)
+    epochs: int = option(16, "passes over the training data", minimum=1)
     vocab_size: int = option(8000, "joint source+target BPE pieces (sentencepiece)", minimum=8)
     batch_size: int = option(64, "sentence pairs per batch", minimum=1)
     limit: int = option(0, "use only the first N pairs of each split (0: all)", minimum=0)
