@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from models.encoder import RecurrentEncoder
-from models.text import Vocab, tokenize
+from models.text import Vocab, pad_batch, tokenize
 
 
 @dataclass
@@ -71,14 +71,6 @@ class SentimentAnalysis:
     step_positive: list[float]  # P(positive) had the text ended after each token
     states: dict[str, np.ndarray]  # "layer0.forward.h" -> [len(tokens), hidden_dim], and gates
     truncated: bool
-
-
-def pad_batch(sequences: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-    lengths = torch.tensor([len(s) for s in sequences])
-    ids = torch.zeros(len(sequences), int(lengths.max()), dtype=torch.long)
-    for row, sequence in enumerate(sequences):
-        ids[row, : len(sequence)] = torch.tensor(sequence)
-    return ids, lengths
 
 
 class SentimentPredictor:

@@ -1,8 +1,10 @@
-"""Word tokenizer and vocabulary: text in, token ids out."""
+"""Word tokenizer and vocabulary: text in, token ids out, padded into batches."""
 
 import re
 from collections import Counter
 from collections.abc import Iterable
+
+import torch
 
 PAD, UNK = "<pad>", "<unk>"
 
@@ -47,3 +49,12 @@ class Vocab:
 
     def encode(self, tokens: list[str]) -> list[int]:
         return [self.index.get(token, 1) for token in tokens]
+
+
+def pad_batch(sequences: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-padded ids [batch, longest] (pad id 0) and the lengths [batch]."""
+    lengths = torch.tensor([len(s) for s in sequences])
+    ids = torch.zeros(len(sequences), int(lengths.max()), dtype=torch.long)
+    for row, sequence in enumerate(sequences):
+        ids[row, : len(sequence)] = torch.tensor(sequence)
+    return ids, lengths

@@ -10,7 +10,7 @@ from torch import nn
 
 from models.cells import FUSED, trace_layer
 from models.encoder import RecurrentEncoder
-from models.sentiment import pad_batch
+from models.text import pad_batch
 
 PAD, UNK, BOS, EOS = 0, 1, 2, 3  # fixed ids of the sentencepiece model (training/translation.py)
 

@@ -7,7 +7,7 @@ import torch
 import models
 from models.cells import trace_layer
 from models.checkpoint import save
-from models.sentiment import pad_batch
+from models.text import pad_batch
 from models.translation import BOS, beam_search, greedy
 from tests.conftest import PAIRS, tiny_translation
 

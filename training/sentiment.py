@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from models.sentiment import SentimentConfig, SentimentModel, SentimentPredictor, pad_batch
-from models.text import Vocab, tokenize
+from models.sentiment import SentimentConfig, SentimentModel, SentimentPredictor
+from models.text import Vocab, pad_batch, tokenize
 from training import data, loop
 from training.flags import option, parse, pick
 

@@ -9,7 +9,7 @@ import sentencepiece
 import torch
 import torch.nn.functional as F
 
-from models.sentiment import pad_batch
+from models.text import pad_batch
 from models.translation import BOS, EOS, PAD, UNK, Seq2Seq, TranslationConfig, TranslationPredictor
 from training import data, loop
 from training.flags import option, parse, pick

@@ -26,6 +26,16 @@ def unit_order(values: np.ndarray, order: str) -> np.ndarray:
     return np.arange(values.shape[1])
 
 
+def state_domain(name: str, values: np.ndarray) -> tuple[float, float]:
+    """The colour range of a traced quantity ("h", "layer0.forward.c", "decoder.update_gate", ...):
+    gates 0..1, tanh states -1..1, the unbounded LSTM memory symmetric around its largest value."""
+    quantity = name.rsplit(".", 1)[-1]
+    if quantity == "c":
+        limit = float(np.abs(values).max()) or 1.0
+        return (-limit, limit)
+    return (0.0, 1.0) if quantity.endswith("gate") else (-1.0, 1.0)
+
+
 def closest_unit(values: np.ndarray, trace: np.ndarray) -> int:
     """The unit (column of values [steps, units]) whose activation best follows `trace` [steps]."""
     centered = values - values.mean(axis=0)

@@ -75,13 +75,6 @@ def state_picker(result) -> tuple[str, str, str]:
     return stream, quantity, order
 
 
-def domain_of(quantity: str, values: np.ndarray) -> tuple[float, float]:
-    if quantity == "c":  # the LSTM memory is unbounded: scale to what this text reached
-        limit = float(np.abs(values).max()) or 1.0
-        return (-limit, limit)
-    return (0.0, 1.0) if quantity.endswith("gate") else (-1.0, 1.0)
-
-
 def heatmap_ui(result) -> np.ndarray:
     stream, quantity, order = state_picker(result)
     values = result.states[f"{stream}.{quantity}"]
@@ -94,7 +87,7 @@ def heatmap_ui(result) -> np.ndarray:
     chart = charts.heatmap(
         values[window],
         tokens[window],
-        domain=domain_of(quantity, values),
+        domain=charts.state_domain(quantity, values),
         order=order,
         title=f"{STATE_LABELS[quantity][0]}, {stream}",
     )

@@ -79,18 +79,17 @@ def states_ui(result) -> None:
     st.subheader("Hidden states")
     encoder, decoder = st.tabs(["Encoder (reads the input)", "Decoder (writes the output)"])
     with encoder:
-        stream = st.selectbox("State", state_names(result.encoder_states), key="translation_encoder_state")
-        values = result.encoder_states[stream]
-        domain = (0.0, 1.0) if "gate" in stream else (-1.0, 1.0)
-        st.altair_chart(
-            charts.heatmap(values, result.source_tokens, domain=domain, title=stream), width="stretch"
+        state_heatmap_ui(result.encoder_states, result.source_tokens, "translation_encoder_state")
+    with decoder:  # the decoder reads the previous output piece at each step
+        state_heatmap_ui(
+            result.decoder_states, ["<s>", *result.target_tokens[:-1]], "translation_decoder_state"
         )
-    with decoder:
-        stream = st.selectbox("State", state_names(result.decoder_states), key="translation_decoder_state")
-        values = result.decoder_states[stream]
-        domain = (0.0, 1.0) if "gate" in stream else (-1.0, 1.0)
-        tokens = ["<s>", *result.target_tokens[:-1]]  # the decoder reads the previous output piece
-        st.altair_chart(charts.heatmap(values, tokens, domain=domain, title=stream), width="stretch")
+
+
+def state_heatmap_ui(states: dict, tokens: list[str], key: str) -> None:
+    name = st.selectbox("State", state_names(states), key=key)
+    chart = charts.heatmap(states[name], tokens, domain=charts.state_domain(name, states[name]), title=name)
+    st.altair_chart(chart, width="stretch")
 
 
 def candidates_ui(result) -> None:
