@@ -7,7 +7,8 @@ DATA ?= ../shared/data
 SENTIMENT_DATA := $(if $(wildcard $(DATA)/imdb/train.csv.gz),$(DATA)/imdb/train.csv.gz $(DATA)/sst2,stanfordnlp/imdb stanfordnlp/sst2)
 
 .PHONY: run test lint bench browser train-sentiment evaluate-sentiment clean \
-	train-translation train-translation-de-en train-translation-en-de evaluate-translation
+	train-translation train-translation-de-en train-translation-en-de evaluate-translation \
+	train-captioning evaluate-captioning
 
 run: $(VENV)/.runtime
 	$(PY) -m streamlit run app.py
@@ -21,6 +22,7 @@ bench: $(VENV)/.runtime
 	$(PY) -m bench.sentiment
 	$(PY) -m bench.translation --checkpoint checkpoints/translation-de-en.pt
 	$(PY) -m bench.translation --checkpoint checkpoints/translation-en-de.pt
+	$(PY) -m bench.captioning
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check --fix .
@@ -45,6 +47,14 @@ train-translation-en-de: $(VENV)/.runtime
 evaluate-translation: $(VENV)/.runtime
 	$(PY) -m training.evaluate checkpoints/translation-de-en.pt --data $(TRANSLATION_DATA)
 	$(PY) -m training.evaluate checkpoints/translation-en-de.pt --data $(TRANSLATION_DATA)
+
+CAPTIONING_DATA := $(if $(wildcard $(DATA)/flickr8k/text),$(DATA)/flickr8k,jxie/flickr8k)
+
+train-captioning: $(VENV)/.runtime
+	$(PY) -m training.captioning --data $(CAPTIONING_DATA)
+
+evaluate-captioning: $(VENV)/.runtime
+	$(PY) -m training.evaluate checkpoints/captioning.pt --data $(CAPTIONING_DATA)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

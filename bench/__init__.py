@@ -26,3 +26,7 @@ def median_ms(function, repeats: int) -> float:
         function()
         times.append(time.perf_counter() - started)
     return 1000 * statistics.median(times)
+
+
+def row(label: str, ms: float, note: str = "") -> None:
+    print(f"  {label:<37} median {ms:7.1f} ms" + (f"  ({note})" if note else ""))

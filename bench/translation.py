@@ -3,7 +3,7 @@
 import torch
 
 import models
-from bench import median_ms, parse_args
+from bench import median_ms, parse_args, row
 
 SENTENCES = {
     "de": "Ein junger Mann in einem blauen Hemd fährt mit seinem Fahrrad eine steile Straße hinunter.",
@@ -28,10 +28,6 @@ def main() -> None:
     row("analyze, beam 5 (attention, states)", analyze_ms, f"{analyze_ms / beam_ms:.2f}x translate")
     row("translate, batch of 64, beam 5", batch_ms, f"{64000 / batch_ms:.0f} sentences/s")
     print(f"  batched vs one by one, per sentence   ratio  {beam_ms / (batch_ms / 64):7.2f}x faster")
-
-
-def row(label: str, ms: float, note: str = "") -> None:
-    print(f"  {label:<37} median {ms:7.1f} ms" + (f"  ({note})" if note else ""))
 
 
 if __name__ == "__main__":

@@ -2,11 +2,16 @@
 
 from pathlib import Path
 
+from models.captioning import CaptioningPredictor
 from models.checkpoint import CheckpointError, read
 from models.sentiment import SentimentPredictor
 from models.translation import TranslationPredictor
 
-PREDICTORS = {"sentiment": SentimentPredictor, "translation": TranslationPredictor}
+PREDICTORS = {
+    "sentiment": SentimentPredictor,
+    "translation": TranslationPredictor,
+    "captioning": CaptioningPredictor,
+}
 
 __all__ = ["CheckpointError", "load"]
 

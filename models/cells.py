@@ -23,10 +23,14 @@ def cell_type(layer: nn.RNNBase) -> str:
 
 
 def trace_layer(
-    layer: nn.RNNBase, inputs: torch.Tensor, initial: torch.Tensor | None = None
+    layer: nn.RNNBase,
+    inputs: torch.Tensor,
+    initial: torch.Tensor | None = None,
+    initial_memory: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
     """Run one single-layer, one-direction fused module step by step over `inputs` [steps, input_dim],
-    from the hidden state `initial` [hidden_dim] (zeros if None; an LSTM's memory starts at zero).
+    from the hidden state `initial` and, for an LSTM, the memory `initial_memory` (each [hidden_dim],
+    zeros if None).
 
     Returns {name: [steps, hidden_dim]} for every name in TRACED[cell]."""
     assert layer.num_layers == 1 and not layer.bidirectional and inputs.dim() == 2
@@ -34,7 +38,10 @@ def trace_layer(
     w_hh, b_hh = layer.weight_hh_l0, layer.bias_hh_l0
     x_proj = inputs @ layer.weight_ih_l0.T + layer.bias_ih_l0  # W_x x_t + b for every t at once
     zeros = inputs.new_zeros(layer.hidden_size)
-    state = {"h": zeros if initial is None else initial, "c": zeros}
+    state = {
+        "h": zeros if initial is None else initial,
+        "c": zeros if initial_memory is None else initial_memory,
+    }
     steps = []
     for x_t in x_proj:
         state = step(x_t, w_hh @ state["h"] + b_hh, state)

@@ -1,6 +1,7 @@
 """Word tokenizer and vocabulary: text in, token ids out, padded into batches."""
 
 import re
+import string
 from collections import Counter
 from collections.abc import Iterable
 
@@ -58,3 +59,11 @@ def pad_batch(sequences: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
     for row, sequence in enumerate(sequences):
         ids[row, : len(sequence)] = torch.tensor(sequence)
     return ids, lengths
+
+
+_PUNCTUATION = str.maketrans("", "", string.punctuation)
+
+
+def caption_words(text: str) -> list[str]:
+    """A caption as captioning papers score it: lower-cased words, punctuation removed."""
+    return text.lower().translate(_PUNCTUATION).split()

@@ -5,14 +5,12 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import sentencepiece
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from models.cells import FUSED, trace_layer
 from models.encoder import RecurrentEncoder
+from models.search import BOS, EOS, PAD, beam_search, greedy
 from models.text import pad_batch
-
-PAD, UNK, BOS, EOS = 0, 1, 2, 3  # fixed ids of the sentencepiece model (training/translation.py)
 
 
 @dataclass
@@ -107,60 +105,20 @@ def select_state(state, index: torch.Tensor):
     return state[:, index]
 
 
-def greedy(model: Seq2Seq, memory: Memory, state, max_length: int) -> list[list[int]]:
-    """The most likely token at every step, until EOS or max_length."""
-    batch = memory.mask.size(0)
-    tokens = torch.full((batch, 1), BOS)
-    outputs, done = [], torch.zeros(batch, dtype=torch.bool)
-    for _ in range(max_length):
-        step = model.decode(tokens, state, memory)
-        tokens, state = step.logits[:, -1].argmax(dim=-1, keepdim=True), step.state
-        outputs.append(tokens[:, 0])
-        done |= tokens[:, 0] == EOS
-        if done.all():
-            break
-    return [_until_eos(row) for row in torch.stack(outputs, dim=1).tolist()]
+def search_step(model: Seq2Seq):
+    """The decoder as the search functions call it: state = (cell state, memory)."""
+
+    def step(tokens: torch.Tensor, state) -> tuple[torch.Tensor, object]:
+        cell_state, memory = state
+        out = model.decode(tokens[:, None], cell_state, memory)
+        return out.logits[:, -1], (out.state, memory)
+
+    return step
 
 
-def beam_search(model: Seq2Seq, memory: Memory, state, beam_size: int, max_length: int):
-    """Batched beam search: every sentence's beams advance together as one batch.
-
-    Returns, per sentence, its beams as (token ids, length-normalised log-probability), best first."""
-    batch, vocab = memory.mask.size(0), model.config.vocab_size
-    rows = torch.arange(batch).repeat_interleave(beam_size)  # beam b of sentence i is row i * K + b
-    memory, state = memory.select(rows), select_state(state, rows)
-    scores = torch.full((batch, beam_size), float("-inf"))
-    scores[:, 0] = 0.0  # all beams start identical: keep one
-    tokens = torch.full((batch * beam_size, 1), BOS)
-    history = torch.zeros(batch * beam_size, 0, dtype=torch.long)
-    finished = torch.zeros(batch * beam_size, dtype=torch.bool)
-    lengths = torch.zeros(batch * beam_size)
-    for _ in range(max_length):
-        step = model.decode(tokens, state, memory)
-        log_probs = F.log_softmax(step.logits[:, -1], dim=-1)  # [batch * K, vocab]
-        log_probs[finished] = float("-inf")
-        log_probs[finished, PAD] = 0.0  # a finished beam carries on unchanged
-        total = (scores.view(-1, 1) + log_probs).view(batch, beam_size * vocab)
-        scores, flat = total.topk(beam_size, dim=-1)  # [batch, K]
-        origin = (torch.arange(batch)[:, None] * beam_size + flat // vocab).view(-1)
-        tokens = (flat % vocab).view(-1, 1)
-        history = torch.cat([history[origin], tokens], dim=1)
-        lengths = lengths[origin] + (~finished[origin]).float()
-        finished = finished[origin] | (tokens[:, 0] == EOS)
-        state = select_state(step.state, origin)
-        if finished.all():
-            break
-    normalised = (scores.view(-1) / lengths.clamp(min=1)).view(batch, beam_size)
-    results = []
-    for i in range(batch):
-        order = normalised[i].argsort(descending=True).tolist()
-        beams = history[i * beam_size : (i + 1) * beam_size].tolist()
-        results.append([(_until_eos(beams[b]), normalised[i, b].item()) for b in order])
-    return results
-
-
-def _until_eos(ids: list[int]) -> list[int]:
-    return ids[: ids.index(EOS)] if EOS in ids else ids
+def select_rows(state, index: torch.Tensor):
+    cell_state, memory = state
+    return select_state(cell_state, index), memory.select(index)
 
 
 @dataclass(frozen=True)
@@ -233,10 +191,12 @@ class TranslationPredictor:
         ids, lengths = pad_batch(sources)
         memory, state, _ = self.model.encode(ids, lengths)
         limit = self._max_length(int(lengths.max()), max_length)
+        step, batch = search_step(self.model), len(texts)
         if beam_size == 1:
-            outputs = greedy(self.model, memory, state, limit)
+            outputs = greedy(step, (state, memory), batch, limit)
         else:
-            outputs = [beams[0][0] for beams in beam_search(self.model, memory, state, beam_size, limit)]
+            beams = beam_search(step, select_rows, (state, memory), batch, beam_size, limit)
+            outputs = [best[0][0] for best in beams]
         return [self.pieces.decode(output) for output in outputs]
 
     @torch.inference_mode()
@@ -245,7 +205,7 @@ class TranslationPredictor:
         ids, lengths = pad_batch([source])
         memory, state, h0 = self.model.encode(ids, lengths)
         limit = self._max_length(len(source), max_length)
-        beams = beam_search(self.model, memory, state, beam_size, limit)[0]
+        beams = beam_search(search_step(self.model), select_rows, (state, memory), 1, beam_size, limit)[0]
         output = beams[0][0] + [EOS]
         # Teacher-force the chosen output through the same step to read its attention.
         step = self.model.decode(torch.tensor([[BOS, *output[:-1]]]), state, memory)

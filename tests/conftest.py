@@ -6,10 +6,12 @@ from pathlib import Path
 import pytest
 import sentencepiece
 import torch
+from PIL import Image
 
 from models import checkpoint
+from models.captioning import SPECIALS, Captioner, CaptioningConfig, CaptioningPredictor
 from models.sentiment import SentimentConfig, SentimentModel, SentimentPredictor
-from models.text import Vocab, tokenize
+from models.text import Vocab, caption_words, tokenize
 from models.translation import Seq2Seq, TranslationConfig, TranslationPredictor
 from training.translation import train_sentencepiece
 
@@ -58,6 +60,9 @@ def fixture_checkpoints(tmp_path_factory) -> Path:
         checkpoint.save(
             folder / f"{name}.pt", {**translation.to_checkpoint(), "train": {}, "metrics": metrics}
         )
+    captioning = tiny_captioning()
+    metrics = {"split": "validation", "bleu4": 0.05, "beam_size": 3}
+    checkpoint.save(folder / "captioning.pt", {**captioning.to_checkpoint(), "train": {}, "metrics": metrics})
     return folder
 
 
@@ -114,3 +119,50 @@ def write_translation_data(folder: Path) -> Path:
             with gzip.open(raw / f"{split}.{language}.gz", "wt") as file:
                 file.write("".join(pair[index] + "\n" for pair in pairs))
     return folder / "multi30k"
+
+
+CAPTIONS = {
+    "red": ["a red square on a white wall .", "A big red block ."],
+    "blue": ["a blue circle in the sky .", "Blue ball , high up ."],
+    "green": ["green grass in a field .", "A green lawn ."],
+}
+
+
+def tiny_captioning(cell: str = "lstm", seed: int = 0) -> CaptioningPredictor:
+    torch.manual_seed(seed)
+    words = sorted({w for texts in CAPTIONS.values() for t in texts for w in caption_words(t)})
+    vocab = Vocab([*SPECIALS, *words])
+    config = CaptioningConfig(
+        vocab_size=len(vocab),
+        embedding_dim=8,
+        hidden_dim=10,
+        attention_dim=6,
+        cell=cell,
+        dropout=0.0,
+        max_length=8,
+    )
+    return CaptioningPredictor(Captioner(config), vocab)
+
+
+def picture(colour: str, size=(64, 48)) -> Image.Image:
+    image = Image.new("RGB", size, "white")
+    image.paste(colour, (size[0] // 4, size[1] // 4, 3 * size[0] // 4, 3 * size[1] // 4))
+    return image
+
+
+def write_captioning_data(folder: Path) -> Path:
+    """A Flickr8k-shaped folder: images/, text/Flickr8k.token.txt and the split lists."""
+    root = folder / "flickr8k"
+    (root / "images").mkdir(parents=True)
+    (root / "text").mkdir()
+    names = {f"{colour}{i}.jpg": colour for colour in CAPTIONS for i in range(3)}
+    for name, colour in names.items():
+        picture(colour).save(root / "images" / name)
+    lines = [
+        f"{name}#{k}\t{text}" for name, colour in names.items() for k, text in enumerate(CAPTIONS[colour])
+    ]
+    (root / "text" / "Flickr8k.token.txt").write_text("\n".join(lines) + "\n")
+    train, dev = [n for n in names if not n.startswith(("red2", "blue2"))], ["red2.jpg", "blue2.jpg"]
+    (root / "text" / "Flickr_8k.trainImages.txt").write_text("\n".join(train) + "\n")
+    (root / "text" / "Flickr_8k.devImages.txt").write_text("\n".join(dev) + "\n")
+    return root

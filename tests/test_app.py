@@ -20,9 +20,11 @@ def test_home_lists_the_models(monkeypatch, fixture_checkpoints):
     assert not at.exception
     assert "recurrent" in at.title[0].value
     table = at.dataframe[0].value
-    assert list(table["checkpoint"]) == ["sentiment.pt", "translation-de-en.pt", "translation-en-de.pt"]
-    assert "fixture accuracy 0.500" in table["validation metrics"][0]
-    assert table["validation metrics"][1] == "BLEU 1.5 (greedy)"
+    names = ["captioning.pt", "sentiment.pt", "translation-de-en.pt", "translation-en-de.pt"]
+    assert list(table["checkpoint"]) == names
+    assert table["validation metrics"][0] == "BLEU-4 0.050 (beam 3)"
+    assert "fixture accuracy 0.500" in table["validation metrics"][1]
+    assert table["validation metrics"][2] == "BLEU 1.5 (greedy)"
 
 
 def test_home_without_checkpoints_says_how_to_train(monkeypatch, tmp_path):
@@ -143,3 +145,43 @@ def test_translation_page_without_checkpoint_shows_the_fix(monkeypatch, tmp_path
     at = translation_page(monkeypatch, tmp_path)
     assert not at.exception
     assert "make train-translation-de-en" in at.info[0].value
+
+
+def captioning_page(monkeypatch, folder) -> AppTest:
+    at = app(monkeypatch, folder).run()
+    return at.switch_page("views/captioning.py").run()
+
+
+def test_captioning_page_captions_a_sample_photo(monkeypatch, fixture_checkpoints):
+    at = captioning_page(monkeypatch, fixture_checkpoints)
+    assert not at.exception
+    caption = next(m.value for m in at.markdown if m.value.startswith("### "))
+    words = at.select_slider(key="captioning_word").options
+    assert len(words) == len(caption.split()) - 1 and len(at.image) == 2 + len(words)
+    assert "<span" in at.html[0].value  # the words, shaded by probability
+    chart = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert chart["title"] == "h" and chart["encoding"]["x"]["title"] == "step (word written)"
+    at.selectbox(key="captioning_state").set_value("forget_gate").run()
+    assert json.loads(at.get("vega_lite_chart")[0].proto.spec)["title"] == "forget_gate"
+    at.get("button_group")[1].set_value("Rocket launch").run()
+    assert not at.exception and at.dataframe[0].value.columns.tolist() == ["caption", "score"]
+
+
+def test_captioning_page_takes_an_upload_and_explains_a_bad_one(monkeypatch, fixture_checkpoints):
+    at = captioning_page(monkeypatch, fixture_checkpoints)
+    at.get("button_group")[0].set_value("Upload").run()
+    assert not any(m.value.startswith("### ") for m in at.markdown)  # nothing uploaded yet
+    image = (ROOT / "assets" / "gallery" / "coffee.jpg").read_bytes()
+    at.file_uploader(key="captioning_upload").upload("coffee.jpg", image, "image/jpeg").run()
+    assert not at.exception and any(m.value.startswith("### ") for m in at.markdown)
+    at = captioning_page(monkeypatch, fixture_checkpoints)
+    at.get("button_group")[0].set_value("Upload").run()
+    at.file_uploader(key="captioning_upload").upload("fake.png", b"not really a png", "image/png").run()
+    assert not at.exception
+    assert "not an image" in at.warning[0].value
+
+
+def test_captioning_page_without_checkpoint_shows_the_fix(monkeypatch, tmp_path):
+    at = captioning_page(monkeypatch, tmp_path)
+    assert not at.exception
+    assert "make train-captioning" in at.info[0].value

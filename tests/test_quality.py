@@ -1,10 +1,12 @@
 """The shipped checkpoint still scores what its card says, on the real validation data."""
 
 import pytest
+import torch
 
 import models
 from tests.conftest import ROOT, SHARED_DATA
 from training import data
+from training.captioning import bleu as captioning_bleu
 from training.sentiment import accuracy
 from training.translation import bleu
 
@@ -44,3 +46,15 @@ def test_translation_validation_bleu_is_the_recorded_one(direction, bar):
     measured = bleu(model, pairs, beam_size=recorded["beam_size"])
     assert measured["bleu"] == pytest.approx(recorded["bleu"], abs=0.5)  # float16 storage moves it slightly
     assert recorded["bleu"] >= bar  # greedy; beam 5 scores higher (model card)
+
+
+def test_captioning_dev_bleu4_is_the_recorded_one():
+    model = models.load(ROOT / "checkpoints" / "captioning.pt", "captioning")
+    recorded = model.info["metrics"]
+    assert recorded["split"] == "validation" and recorded["images"] == 1000 and recorded["beam_size"] == 3
+    split = data.load_captioning(str(SHARED_DATA / "flickr8k"))["validation"]
+    pictures = [split.image(i) for i in range(len(split.ids))]
+    features = torch.cat([model.features(pictures[i : i + 50]) for i in range(0, len(pictures), 50)])
+    measured = captioning_bleu(model, features, split.captions, beam_size=3)
+    assert measured["bleu4"] == pytest.approx(recorded["bleu4"], abs=0.005)  # float16 weights and features
+    assert recorded["bleu4"] >= 0.20

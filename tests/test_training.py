@@ -6,8 +6,8 @@ import pytest
 import torch
 
 import models
-from tests.conftest import write_sentiment_data, write_translation_data
-from training import data, evaluate, loop, sentiment, translation
+from tests.conftest import write_captioning_data, write_sentiment_data, write_translation_data
+from training import captioning, data, evaluate, loop, sentiment, translation
 
 
 @pytest.fixture
@@ -180,3 +180,43 @@ def test_translation_needs_both_languages(tmp_path):
     folder = write_translation_data(tmp_path)
     with pytest.raises(SystemExit, match="missing .*train.fr.gz"):
         translation.main(["--data", str(folder), "--tgt", "fr", "--out", str(tmp_path / "t.pt")])
+
+
+def train_captioning(folder, tmp_path, *extra):
+    small = ["--embedding-dim", "8", "--hidden-dim", "8", "--attention-dim", "4", "--batch-size", "4"]
+    out = ["--out", str(tmp_path / "c.pt"), "--cache-dir", str(tmp_path / "cache")]
+    return captioning.main(["--data", str(folder), *out, "--min-count", "1", *small, *extra])
+
+
+def test_captioning_smoke_run_writes_a_checkpoint_that_loads(tmp_path, capsys):
+    folder = write_captioning_data(tmp_path)
+    metrics = train_captioning(folder, tmp_path, "--max-steps", "2", "--beam-size", "2")
+    assert metrics["split"] == "validation" and metrics["images"] == 2 and 0 <= metrics["bleu4"] <= 1
+    assert len(list((tmp_path / "cache").glob("features-*.pt"))) == 2  # train and validation
+    model = models.load(tmp_path / "c.pt", "captioning")
+    assert model.info["train"]["encoder"].startswith("efficientnet-lite-pytorch")
+    assert model.info["train"]["command"].startswith("python -m training.captioning --data")
+    assert isinstance(model.caption([folder / "images" / "red0.jpg"], beam_size=2)[0], str)
+    capsys.readouterr()
+    evaluate.main([str(tmp_path / "c.pt"), "--data", str(folder), "--beam-size", "1"])
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["task"] == "captioning" and printed["metrics"]["beam_size"] == 1
+
+
+def test_captioning_resumes_from_the_cached_features(tmp_path, capsys):
+    folder = write_captioning_data(tmp_path)
+    train_captioning(folder, tmp_path, "--epochs", "1", "--beam-size", "1")
+    cached = {path: path.stat().st_mtime_ns for path in (tmp_path / "cache").iterdir()}
+    train_captioning(folder, tmp_path, "--epochs", "2", "--beam-size", "1", "--resume")
+    assert capsys.readouterr().out.count("epoch 2:") == 1
+    assert {path: path.stat().st_mtime_ns for path in (tmp_path / "cache").iterdir()} == cached
+
+
+def test_captioning_data_problems_are_named(tmp_path):
+    folder = write_captioning_data(tmp_path)
+    (folder / "images" / "red0.jpg").write_bytes(b"not a jpeg")
+    with pytest.raises(SystemExit, match="red0.jpg: This file is not an image"):
+        train_captioning(folder, tmp_path)
+    (folder / "text" / "Flickr_8k.devImages.txt").unlink()
+    with pytest.raises(SystemExit, match="missing .*Flickr_8k.devImages.txt"):
+        train_captioning(folder, tmp_path)

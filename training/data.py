@@ -2,6 +2,8 @@
 
 import random
 import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from datasets import load_dataset
@@ -167,3 +169,72 @@ def length_batches(lengths: list[int], batch_size: int, seed: int) -> list[list[
         batches += [pool[i : i + batch_size] for i in range(0, len(pool), batch_size)]
     rng.shuffle(batches)
     return batches
+
+
+@dataclass
+class CaptionedImages:
+    """One split: image ids, the captions of each, and how to open each image."""
+
+    ids: list[str]
+    captions: list[list[str]]
+    image: Callable[[int], object]  # index -> a path, file bytes or a PIL image
+
+
+def load_captioning(spec: str, limit: int = 0) -> dict[str, CaptionedImages]:
+    """{"train", "validation"} from the hub's Flickr8k (`image`, `caption_0`..`caption_4`) or a
+    local Flickr8k folder (images/, text/Flickr8k.token.txt and the Flickr_8k.*Images.txt lists)."""
+    try:
+        splits = _read_captioned(spec)
+    except DataError:
+        raise
+    except Exception as error:
+        raise DataError(f"{spec}: cannot be read ({type(error).__name__}: {error})") from None
+    for split in ("train", "validation"):
+        if not splits.get(split) or not splits[split].ids:
+            raise DataError(f"{spec}: the {split} split is empty or missing.")
+    if limit:
+        splits = {k: CaptionedImages(s.ids[:limit], s.captions[:limit], s.image) for k, s in splits.items()}
+    return splits
+
+
+FLICKR_LISTS = {"train": "Flickr_8k.trainImages.txt", "validation": "Flickr_8k.devImages.txt"}
+
+
+def _read_captioned(spec: str) -> dict[str, CaptionedImages]:
+    root = Path(spec)
+    if (root / "text").is_dir():
+        return _read_flickr_folder(spec, root)
+    if root.exists() or spec.startswith((".", "/")):
+        raise DataError(f"{spec}: not a Flickr8k folder (images/ and text/Flickr8k.token.txt).")
+    dataset = load_dataset(spec)
+    splits = {}
+    for split in ("train", "validation"):
+        rows = dataset[split]
+        columns = ["image", *(f"caption_{i}" for i in range(5))]
+        if not set(columns) <= set(rows.column_names):
+            raise DataError(f"{spec}: needs columns {columns}; it has {rows.column_names}.")
+        captions = [list(texts) for texts in zip(*(rows[c] for c in columns[1:]))]
+        ids = [f"{split}-{i}" for i in range(len(rows))]
+        splits[split] = CaptionedImages(ids, captions, lambda i, rows=rows: rows[i]["image"])
+    return splits
+
+
+def _read_flickr_folder(spec: str, root: Path) -> dict[str, CaptionedImages]:
+    files = [root / "text" / name for name in ("Flickr8k.token.txt", *FLICKR_LISTS.values())]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise DataError(f"{spec}: missing {', '.join(missing)}.")
+    lines = load_dataset("text", data_files=str(files[0]))["train"]["text"]
+    captions: dict[str, list[str]] = {}
+    for line in lines:
+        key, _, caption = line.partition("\t")
+        if caption.strip():
+            captions.setdefault(key.partition("#")[0], []).append(caption.strip())
+    splits = {}
+    for split, name in FLICKR_LISTS.items():
+        listed = load_dataset("text", data_files=str(root / "text" / name))["train"]["text"]
+        ids = [i.strip() for i in listed if i.strip() in captions]
+        splits[split] = CaptionedImages(
+            ids, [captions[i] for i in ids], lambda i, ids=ids: root / "images" / ids[i]
+        )
+    return splits

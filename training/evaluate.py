@@ -4,8 +4,12 @@ import argparse
 import json
 import sys
 
+import torch
+
 import models
+from models.images import ImageError
 from training import data
+from training.captioning import bleu as captioning_bleu
 from training.sentiment import evaluate as evaluate_sentiment
 from training.translation import bleu
 
@@ -15,12 +19,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("checkpoint", help="path to a .pt checkpoint")
     parser.add_argument("--data", nargs="+", required=True, help="hub names or local paths")
     parser.add_argument("--limit", type=int, default=0, help="first N validation examples per source")
-    parser.add_argument("--beam-size", type=int, default=5, help="beam width (translation)")
+    parser.add_argument(
+        "--beam-size", type=int, help="beam width (default: 5 for translation, 3 for captioning)"
+    )
     args = parser.parse_args(argv)
     try:
         predictor = models.load(args.checkpoint)
         metrics = METRICS[predictor.task](predictor, args)
-    except (models.CheckpointError, data.DataError) as error:
+    except (models.CheckpointError, data.DataError, ImageError) as error:
         raise SystemExit(str(error)) from None
     print(json.dumps({"checkpoint": args.checkpoint, "task": predictor.task, "metrics": metrics}, indent=2))
     return metrics
@@ -38,11 +44,23 @@ def translation_metrics(predictor, args) -> dict:
     return {
         "split": "validation",
         "direction": f"{source}-{target}",
-        **bleu(predictor, pairs, args.beam_size),
+        **bleu(predictor, pairs, args.beam_size or 5),
     }
 
 
-METRICS = {"sentiment": sentiment_metrics, "translation": translation_metrics}
+def captioning_metrics(predictor, args) -> dict:
+    split = data.load_captioning(args.data[0], args.limit)["validation"]
+    pictures = [split.image(i) for i in range(len(split.ids))]
+    features = torch.cat([predictor.features(pictures[i : i + 32]) for i in range(0, len(pictures), 32)])
+    metrics = captioning_bleu(predictor, features, split.captions, args.beam_size or 3)
+    return {"split": "validation", **metrics}
+
+
+METRICS = {
+    "sentiment": sentiment_metrics,
+    "translation": translation_metrics,
+    "captioning": captioning_metrics,
+}
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from torch import nn
 from tqdm import tqdm
 
 from models import checkpoint as ckpt
-from training.flags import option
+from training.flags import option, parse
 
 
 @dataclass
@@ -31,6 +31,16 @@ class LoopConfig:
         False, "continue from <out>.resume.pt, written after every epoch (model flags come from it)"
     )
     threads: int = option(0, "torch CPU threads (0: torch's default)", minimum=0)
+
+
+def setup(description: str, argv: list[str] | None, config_class) -> tuple[list[str], object]:
+    """The start of every training script: its argv and parsed flags, torch seeded and threaded."""
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse(description, argv, config_class)
+    torch.manual_seed(args.seed)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    return argv, args
 
 
 def resume_path(out: str) -> Path:

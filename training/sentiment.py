@@ -1,6 +1,5 @@
 """Train the many-to-one sentiment model: python -m training.sentiment --help."""
 
-import sys
 from dataclasses import dataclass
 
 import torch
@@ -9,7 +8,7 @@ import torch.nn.functional as F
 from models.sentiment import SentimentConfig, SentimentModel, SentimentPredictor
 from models.text import Vocab, pad_batch, tokenize
 from training import data, loop
-from training.flags import option, parse, pick
+from training.flags import option, pick
 
 
 @dataclass
@@ -54,11 +53,7 @@ def evaluate(predictor: SentimentPredictor, sources: dict[str, data.Rows]) -> di
 
 
 def main(argv: list[str] | None = None) -> dict:
-    argv = sys.argv[1:] if argv is None else argv
-    args = parse(__doc__, argv, SentimentTraining)
-    torch.manual_seed(args.seed)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    argv, args = loop.setup(__doc__, argv, SentimentTraining)
     try:
         sources = data.load_sentiment_sources(args.data, args.limit)
     except data.DataError as error:

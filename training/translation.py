@@ -1,7 +1,6 @@
 """Train the many-to-many translation model: python -m training.translation --src de --tgt en."""
 
 import io
-import sys
 from dataclasses import dataclass
 
 import sacrebleu
@@ -9,10 +8,11 @@ import sentencepiece
 import torch
 import torch.nn.functional as F
 
+from models.search import BOS, EOS, PAD, UNK
 from models.text import pad_batch
-from models.translation import BOS, EOS, PAD, UNK, Seq2Seq, TranslationConfig, TranslationPredictor
+from models.translation import Seq2Seq, TranslationConfig, TranslationPredictor
 from training import data, loop
-from training.flags import option, parse, pick
+from training.flags import option, pick
 
 
 @dataclass
@@ -78,12 +78,8 @@ def bleu(predictor: TranslationPredictor, pairs: data.Pairs, beam_size: int, bat
 
 
 def main(argv: list[str] | None = None) -> dict:
-    argv = sys.argv[1:] if argv is None else argv
-    args = parse(__doc__, argv, TranslationTraining)
+    argv, args = loop.setup(__doc__, argv, TranslationTraining)
     args.out = args.out or f"checkpoints/translation-{args.src}-{args.tgt}.pt"
-    torch.manual_seed(args.seed)
-    if args.threads:
-        torch.set_num_threads(args.threads)
     try:
         splits = data.load_translation(args.data, args.src, args.tgt, args.limit)
     except data.DataError as error:

@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 import torch
 
@@ -54,11 +55,12 @@ def model_table() -> list[dict]:
 
 def _describe(path: Path, predictor) -> dict:
     config = predictor.config
-    direction = "bi" if config.bidirectional else ""
+    direction = "bi" if getattr(config, "bidirectional", False) else ""
+    layers = getattr(config, "num_layers", 1)
     return {
         "checkpoint": path.name,
         "task": f"{predictor.task} ({STRUCTURE.get(predictor.task, '')})",
-        "cell": f"{config.num_layers}×{direction}{config.cell.upper()} {config.hidden_dim}",
+        "cell": f"{layers}×{direction}{config.cell.upper()} {config.hidden_dim}",
         "parameters": f"{sum(p.numel() for p in predictor.model.parameters()) / 1e6:.1f} M",
         "file size": f"{path.stat().st_size / 2**20:.1f} MB",
         "validation metrics": _metrics_text(predictor.info.get("metrics", {})),
@@ -66,7 +68,9 @@ def _describe(path: Path, predictor) -> dict:
 
 
 def _metrics_text(metrics: dict) -> str:
-    """'imdb accuracy 0.916, sst2 accuracy 0.843' or 'BLEU 36.1 (greedy)'."""
+    """'imdb accuracy 0.916, sst2 accuracy 0.843', 'BLEU 36.1 (greedy)' or 'BLEU-4 0.210 (beam 3)'."""
+    if isinstance(metrics.get("bleu4"), float):
+        return f"BLEU-4 {metrics['bleu4']:.3f} (beam {metrics.get('beam_size', 1)})"
     if isinstance(metrics.get("bleu"), float):
         beam = metrics.get("beam_size", 1)
         return f"BLEU {metrics['bleu']:.1f} ({'greedy' if beam == 1 else f'beam {beam}'})"
@@ -86,3 +90,11 @@ def example_picker(examples: dict[str, str], key: str, target: str, placeholder:
     st.selectbox(
         "Try an example", list(examples), index=None, key=key, on_change=fill, placeholder=placeholder
     )
+
+
+def beam_ui(candidates: list[tuple[str, float]], output: str, unit: str) -> None:
+    """The final beam of a decoder as a table, best first."""
+    st.subheader("The final beam")
+    st.caption(f"Every {output} beam search kept, scored by log-probability per {unit} (higher is better).")
+    frame = pd.DataFrame(candidates, columns=[output, "score"])
+    st.dataframe(frame, hide_index=True, width="stretch")

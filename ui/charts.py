@@ -1,10 +1,11 @@
-"""Every chart in the app: the hidden-state heatmap, the reading trace and the coloured token strip."""
+"""Every chart in the app: hidden-state heatmap, reading trace, coloured token strip, attention overlay."""
 
 import html
 
 import altair as alt
 import numpy as np
 import pandas as pd
+from PIL import Image
 
 UNIT_ORDERS = ("index", "mean activation", "variance", "clustered")
 PICK = "unit_pick"  # the heatmap's click selection: {"unit": ...}
@@ -133,3 +134,11 @@ def token_strip(tokens: list[str], values: np.ndarray, limit: float = 1.0) -> st
             f"{html.escape(token)}</span>"
         )
     return '<div style="line-height: 1.9">' + " ".join(spans) + "</div>"
+
+
+def attention_overlay(image: np.ndarray, attention: np.ndarray) -> np.ndarray:
+    """The picture [height, width, 3] lit where a grid of attention weights is high, dimmed elsewhere:
+    the grid is scaled up smoothly to the picture's size, its largest weight at full brightness."""
+    grid = Image.fromarray((attention / attention.max()).astype(np.float32), mode="F")
+    light = np.asarray(grid.resize(image.shape[1::-1], Image.Resampling.BICUBIC)).clip(0, 1)
+    return (image * (0.15 + 0.85 * light[:, :, None])).astype(np.uint8)

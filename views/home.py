@@ -6,7 +6,11 @@ import ui
 
 STRUCTURES = [
     ("Many to one: sentiment", "views/sentiment.py", "A whole review in, one verdict out: is it positive?"),
-    ("One to many: captioning", None, "One image in, a sentence out, word by word. Its page is coming."),
+    (
+        "One to many: captioning",
+        "views/captioning.py",
+        "One image in, a sentence out, word by word, with where it looks.",
+    ),
     (
         "Many to many: translation",
         "views/translation.py",
@@ -31,10 +35,7 @@ st.markdown(
 st.subheader("Three structures")
 for column, (title, page, blurb) in zip(st.columns(len(STRUCTURES)), STRUCTURES):
     with column.container(border=True, height="stretch"):
-        if page:
-            st.page_link(page, label=title, icon=":material/arrow_forward:")
-        else:
-            st.markdown(f"**{title}**")
+        st.page_link(page, label=title, icon=":material/arrow_forward:")
         st.caption(blurb)
 
 st.subheader("Shipped models")

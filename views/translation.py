@@ -1,6 +1,5 @@
 """Translation page (many to many): a sentence in, its translation out, and where the decoder looks."""
 
-import pandas as pd
 import streamlit as st
 
 import ui
@@ -92,13 +91,6 @@ def state_heatmap_ui(states: dict, tokens: list[str], key: str) -> None:
     st.altair_chart(chart, width="stretch")
 
 
-def candidates_ui(result) -> None:
-    st.subheader("The final beam")
-    st.caption("Every hypothesis beam search kept, scored by log-probability per piece (higher is better).")
-    frame = pd.DataFrame(result.candidates, columns=["translation", "score"])
-    st.dataframe(frame, hide_index=True, width="stretch")
-
-
 st.title(":material/translate: Translation: many to many")
 st.markdown(
     "An **encoder** reads the whole sentence, one piece at a time, into a sequence of states; a "
@@ -124,4 +116,4 @@ if text is not None:
         st.stop()
     result_ui(result)
     states_ui(result)
-    candidates_ui(result)
+    ui.beam_ui(result.candidates, "translation", "piece")

@@ -1,0 +1,226 @@
+"""One-to-many: an image -> CNN region features -> attentive LSTM decoder -> a caption, word by word."""
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+
+from models import images, vision
+from models.cells import FUSED, trace_layer
+from models.search import BOS, PAD, beam_search, greedy, until_eos
+from models.text import PAD as PAD_TOKEN
+from models.text import UNK, Vocab
+
+SPECIALS = [PAD_TOKEN, UNK, "<s>", "</s>"]  # ids PAD, UNK, BOS, EOS of models/search.py
+
+
+@dataclass
+class CaptioningConfig:
+    vocab_size: int
+    encoder: str = vision.ENCODER
+    feature_dim: int = vision.FEATURE_DIM
+    embedding_dim: int = 256
+    hidden_dim: int = 512
+    attention_dim: int = 256
+    cell: str = "lstm"
+    dropout: float = 0.5
+    max_length: int = 30  # longest caption produced, in words
+
+
+@dataclass
+class Memory:
+    """The image as every decoder step reads it."""
+
+    features: torch.Tensor  # [batch, regions, feature_dim]
+    keys: torch.Tensor  # [batch, regions, attention_dim]: W_f f_i, computed once
+
+    def select(self, index: torch.Tensor) -> "Memory":
+        return Memory(self.features[index], self.keys[index])
+
+
+@dataclass
+class CaptionStep:
+    logits: torch.Tensor  # [batch, vocab]
+    state: object  # the fused cell's state after this step
+    attention: torch.Tensor  # [batch, regions], sums to 1
+    inputs: torch.Tensor  # [batch, embedding_dim + feature_dim]: what the cell read
+
+
+class Captioner(nn.Module):
+    """Show, Attend and Tell's soft attention: before each word the decoder looks at the regions
+    (scored against its last state), reads a gated weighted mean of them with the previous word,
+    and predicts the next word from its new state and what it looked at."""
+
+    def __init__(self, config: CaptioningConfig):
+        super().__init__()
+        self.config = config
+        embed, hidden, feature = config.embedding_dim, config.hidden_dim, config.feature_dim
+        self.embedding = nn.Embedding(config.vocab_size, embed, padding_idx=PAD)
+        nn.init.normal_(self.embedding.weight, std=embed**-0.5)  # tied output: logits start near 0
+        self.initial = nn.Linear(feature, hidden * (2 if config.cell == "lstm" else 1))
+        self.keys = nn.Linear(feature, config.attention_dim)
+        self.query = nn.Linear(hidden, config.attention_dim, bias=False)
+        self.score = nn.Linear(config.attention_dim, 1, bias=False)
+        self.gate = nn.Linear(hidden, feature)
+        self.cell = FUSED[config.cell](embed + feature, hidden, batch_first=True)
+        self.combine = nn.Linear(hidden + feature, embed)
+        self.output_bias = nn.Parameter(torch.zeros(config.vocab_size))
+        self.dropout = nn.Dropout(config.dropout)
+
+    def start(self, features: torch.Tensor) -> tuple[Memory, object]:
+        """Region features [batch, regions, feature_dim] -> memory and the cell's initial state."""
+        initial = torch.tanh(self.initial(features.mean(dim=1)))[None]  # [1, batch, hidden (x2)]
+        state = tuple(initial.chunk(2, dim=-1)) if self.config.cell == "lstm" else initial
+        return Memory(features, self.keys(features)), state
+
+    def step(self, tokens: torch.Tensor, state, memory: Memory) -> CaptionStep:
+        """The one decoder step: previous words [batch] -> next-word logits."""
+        h = (state[0] if isinstance(state, tuple) else state)[0]  # [batch, hidden]
+        scores = self.score(torch.tanh(memory.keys + self.query(h)[:, None])).squeeze(-1)
+        attention = scores.softmax(dim=-1)  # [batch, regions]
+        seen = (attention[:, None] @ memory.features).squeeze(1)  # [batch, feature_dim]
+        context = torch.sigmoid(self.gate(h)) * seen
+        inputs = torch.cat([self.dropout(self.embedding(tokens)), context], dim=-1)
+        output, state = self.cell(inputs[:, None], state)
+        combined = torch.tanh(self.combine(self.dropout(torch.cat([output[:, 0], context], dim=-1))))
+        logits = self.dropout(combined) @ self.embedding.weight.T + self.output_bias  # tied
+        return CaptionStep(logits, state, attention, inputs)
+
+    def forward(self, features: torch.Tensor, words_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Teacher forcing over words_in = BOS + caption [batch, steps]:
+        logits [batch, steps, vocab] and attention [batch, steps, regions]."""
+        memory, state = self.start(features)
+        logits, attention = [], []
+        for tokens in words_in.unbind(dim=1):
+            step = self.step(tokens, state, memory)
+            state = step.state
+            logits.append(step.logits)
+            attention.append(step.attention)
+        return torch.stack(logits, dim=1), torch.stack(attention, dim=1)
+
+
+def search_step(model: Captioner):
+    """The decoder as the search functions call it: state = (cell state, memory)."""
+
+    def step(tokens: torch.Tensor, state) -> tuple[torch.Tensor, object]:
+        cell_state, memory = state
+        out = model.step(tokens, cell_state, memory)
+        return out.logits, (out.state, memory)
+
+    return step
+
+
+def select_rows(state, index: torch.Tensor):
+    cell_state, memory = state
+    if isinstance(cell_state, tuple):
+        return tuple(s[:, index] for s in cell_state), memory.select(index)
+    return cell_state[:, index], memory.select(index)
+
+
+@dataclass(frozen=True)
+class CaptionAnalysis:
+    text: str
+    tokens: list[str]  # the caption's words
+    probabilities: list[float]  # the decoder's probability of each word when it chose it
+    attention: np.ndarray  # [len(tokens), 7, 7]: where it looked before each word; each map sums to 1
+    states: dict[str, np.ndarray]  # "h", "c" and the gates -> [len(tokens), hidden_dim]
+    candidates: list[tuple[str, float]]  # the final beam, best first (length-normalised log-prob)
+    image: np.ndarray  # [224, 224, 3] uint8: the picture the encoder saw
+
+
+class CaptioningPredictor:
+    """Immutable after loading; safe to share between threads (Streamlit sessions)."""
+
+    task = "captioning"
+
+    def __init__(self, model: Captioner, vocab: Vocab, checkpoint: dict | None = None):
+        if model.config.encoder != vision.ENCODER:
+            raise ValueError(f"decoder trained on {model.config.encoder!r} features, not {vision.ENCODER!r}")
+        self.model = model.eval()
+        self.config = model.config
+        self.vocab = vocab
+        self.encoder = vision.ImageEncoder()
+        self.info = {k: checkpoint[k] for k in ("train", "metrics") if k in (checkpoint or {})}
+
+    @classmethod
+    def from_checkpoint(cls, checkpoint: dict) -> "CaptioningPredictor":
+        config = CaptioningConfig(**checkpoint["config"])
+        vocab = Vocab(checkpoint["vocab"]["words"])
+        if len(vocab) != config.vocab_size or vocab.tokens[: len(SPECIALS)] != SPECIALS:
+            raise ValueError(f"a vocabulary of {len(vocab)} words for a model of {config.vocab_size}")
+        predictor = cls(Captioner(config), vocab, checkpoint)
+        predictor.model.load_state_dict({k: v.float() for k, v in checkpoint["state_dict"].items()})
+        return predictor
+
+    def to_checkpoint(self) -> dict:
+        return {
+            "task": self.task,
+            "config": asdict(self.config),
+            "vocab": {"words": self.vocab.tokens, "encoder": vision.encoder_version()},
+            "state_dict": self.model.state_dict(),
+        }
+
+    @torch.inference_mode()
+    def features(self, pictures: list) -> torch.Tensor:
+        """Region features [batch, 49, feature_dim] of images (PIL images, file bytes or paths)."""
+        return self.encoder(images.pixels([images.open_image(picture) for picture in pictures]))
+
+    @torch.inference_mode()
+    def caption(self, pictures: list, beam_size: int = 3, max_length: int | None = None) -> list[str]:
+        """Captions of images, decoded together (beam_size 1 is greedy)."""
+        return self.caption_features(self.features(pictures), beam_size, max_length)
+
+    @torch.inference_mode()
+    def caption_features(self, features: torch.Tensor, beam_size: int = 3, max_length: int | None = None):
+        memory, state = self.model.start(features)
+        step, batch, limit = search_step(self.model), len(features), max_length or self.config.max_length
+        if beam_size == 1:
+            outputs = greedy(step, (state, memory), batch, limit)
+        else:
+            beams = beam_search(step, select_rows, (state, memory), batch, beam_size, limit)
+            outputs = [best[0][0] for best in beams]
+        return [self.words(ids) for ids in outputs]
+
+    def words(self, ids: list[int]) -> str:
+        return " ".join(self.vocab.tokens[i] for i in until_eos(ids))
+
+    @torch.inference_mode()
+    def analyze(
+        self, picture: Image.Image | bytes, beam_size: int = 3, max_length: int | None = None
+    ) -> CaptionAnalysis:
+        image = images.open_image(picture)
+        features = self.encoder(images.pixels([image]))
+        memory, state = self.model.start(features)
+        limit = max_length or self.config.max_length
+        beams = beam_search(search_step(self.model), select_rows, (state, memory), 1, beam_size, limit)[0]
+        words = beams[0][0]
+        steps = self._teacher_force(words, state, memory)
+        chosen = [step.logits.softmax(dim=-1)[0, word].item() for step, word in zip(steps, words)]
+        return CaptionAnalysis(
+            text=self.words(words),
+            tokens=[self.vocab.tokens[i] for i in words],
+            probabilities=chosen,
+            attention=torch.cat([s.attention for s in steps]).view(-1, vision.GRID, vision.GRID).numpy(),
+            states=self._trace(steps, state),
+            candidates=[(self.words(ids), score) for ids, score in beams],
+            image=np.asarray(image),
+        )
+
+    def _teacher_force(self, words: list[int], state, memory: Memory) -> list[CaptionStep]:
+        """The decoder's steps that produced `words` (the chosen beam), one per word."""
+        steps = []
+        for token in [BOS, *words[:-1]] if words else []:
+            steps.append(self.model.step(torch.tensor([token]), state, memory))
+            state = steps[-1].state
+        return steps
+
+    def _trace(self, steps: list[CaptionStep], initial) -> dict[str, np.ndarray]:
+        """Every written-out cell quantity (h, c, gates) over the caption's steps."""
+        if not steps:
+            return {}
+        inputs = torch.cat([s.inputs for s in steps])  # [words, embedding + feature]
+        h0, c0 = (initial[0][0, 0], initial[1][0, 0]) if isinstance(initial, tuple) else (initial[0, 0], None)
+        traced = trace_layer(self.model.cell, inputs, initial=h0, initial_memory=c0)
+        return {name: values.numpy() for name, values in traced.items()}

@@ -1,0 +1,68 @@
+"""Greedy decoding and batched beam search over any decoder's one-token step function."""
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+PAD, UNK, BOS, EOS = 0, 1, 2, 3  # the ids every decoder vocabulary reserves
+
+# step(tokens [rows], state) -> (logits [rows, vocab], next state)
+Step = Callable[[torch.Tensor, object], tuple[torch.Tensor, object]]
+# select(state, index [new_rows]) -> the state of those rows
+Select = Callable[[object, torch.Tensor], object]
+
+
+def greedy(step: Step, state, batch: int, max_length: int) -> list[list[int]]:
+    """The most likely token at every step, until EOS or max_length."""
+    tokens = torch.full((batch,), BOS)
+    outputs, done = [], torch.zeros(batch, dtype=torch.bool)
+    for _ in range(max_length):
+        logits, state = step(tokens, state)
+        tokens = logits.argmax(dim=-1)
+        outputs.append(tokens)
+        done |= tokens == EOS
+        if done.all():
+            break
+    return [until_eos(row) for row in torch.stack(outputs, dim=1).tolist()]
+
+
+def beam_search(step: Step, select: Select, state, batch: int, beam_size: int, max_length: int):
+    """Batched beam search: every input's beams advance together as one batch of rows.
+
+    Returns, per input, its beams as (token ids, length-normalised log-probability), best first."""
+    rows = torch.arange(batch).repeat_interleave(beam_size)  # beam b of input i is row i * K + b
+    state = select(state, rows)
+    scores = torch.full((batch, beam_size), float("-inf"))
+    scores[:, 0] = 0.0  # all beams start identical: keep one
+    tokens = torch.full((batch * beam_size,), BOS)
+    history = torch.zeros(batch * beam_size, 0, dtype=torch.long)
+    finished = torch.zeros(batch * beam_size, dtype=torch.bool)
+    lengths = torch.zeros(batch * beam_size)
+    for _ in range(max_length):
+        logits, state = step(tokens, state)
+        log_probs = F.log_softmax(logits, dim=-1)  # [batch * K, vocab]
+        vocab = log_probs.size(-1)
+        log_probs[finished] = float("-inf")
+        log_probs[finished, PAD] = 0.0  # a finished beam carries on unchanged
+        total = (scores.view(-1, 1) + log_probs).view(batch, beam_size * vocab)
+        scores, flat = total.topk(beam_size, dim=-1)  # [batch, K]
+        origin = (torch.arange(batch)[:, None] * beam_size + flat // vocab).view(-1)
+        tokens = (flat % vocab).view(-1)
+        history = torch.cat([history[origin], tokens[:, None]], dim=1)
+        lengths = lengths[origin] + (~finished[origin]).float()
+        finished = finished[origin] | (tokens == EOS)
+        state = select(state, origin)
+        if finished.all():
+            break
+    normalised = (scores.view(-1) / lengths.clamp(min=1)).view(batch, beam_size)
+    results = []
+    for i in range(batch):
+        order = normalised[i].argsort(descending=True).tolist()
+        beams = history[i * beam_size : (i + 1) * beam_size].tolist()
+        results.append([(until_eos(beams[b]), normalised[i, b].item()) for b in order])
+    return results
+
+
+def until_eos(ids: list[int]) -> list[int]:
+    return ids[: ids.index(EOS)] if EOS in ids else ids

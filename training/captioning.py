@@ -1,0 +1,145 @@
+"""Train the one-to-many captioning decoder on cached CNN features: python -m training.captioning --help."""
+
+import hashlib
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import sacrebleu
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from models import images, vision
+from models.captioning import SPECIALS, Captioner, CaptioningConfig, CaptioningPredictor
+from models.search import BOS, EOS, PAD
+from models.text import Vocab, caption_words, pad_batch
+from training import data, loop
+from training.flags import option, pick
+
+
+@dataclass
+class CaptioningTraining(loop.LoopConfig):
+    data: str = option("jxie/flickr8k", "hub name, or a local Flickr8k folder (images/, text/)")
+    out: str = option("checkpoints/captioning.pt", "where the best checkpoint is written")
+    epochs: int = option(10, "passes over the training captions", minimum=1)
+    cache_dir: str = option("~/.cache/unfold", "where the encoder's features are cached between runs")
+    min_count: int = option(5, "keep words seen at least this often in the training captions", minimum=1)
+    batch_size: int = option(96, "captions per batch", minimum=1)
+    limit: int = option(0, "use only the first N images of each split (0: all)", minimum=0)
+    beam_size: int = option(3, "beam width of the validation BLEU that picks the best epoch", minimum=1)
+    label_smoothing: float = option(0.1, "label smoothing of the word distribution", minimum=0, below=1)
+    attention_penalty: float = option(
+        1.0, "doubly stochastic attention: push every region's total attention towards 1", minimum=0
+    )
+    cell: str = option("lstm", "recurrent cell of the decoder", choices=["rnn", "lstm", "gru"])
+    embedding_dim: int = option(256, "word embedding size", minimum=1)
+    hidden_dim: int = option(512, "decoder state size", minimum=1)
+    attention_dim: int = option(256, "attention scoring size", minimum=1)
+    dropout: float = option(0.5, "dropout on words and before the output", minimum=0, below=1)
+    max_length: int = option(30, "longest caption produced, in words; longer ones are cut", minimum=2)
+
+
+def cached_features(
+    encoder: vision.ImageEncoder, split: data.CaptionedImages, cache_dir: str, batch_size: int = 32
+) -> torch.Tensor:
+    """Region features [images, 49, feature_dim] (float16) of a split, computed once per data and
+    encoder and kept in `cache_dir`: the encoder is frozen, so every epoch would compute the same."""
+    key = hashlib.sha256("\n".join([vision.encoder_version(), *split.ids]).encode()).hexdigest()[:16]
+    path = Path(cache_dir).expanduser() / f"features-{vision.ENCODER}-{key}.pt"
+    if path.is_file():
+        return torch.load(path, weights_only=True)
+    chunks = []
+    for start in tqdm(range(0, len(split.ids), batch_size), desc="encoding images", file=sys.stderr):
+        indices = range(start, min(start + batch_size, len(split.ids)))
+        pictures = [_open(split, i) for i in indices]
+        with torch.inference_mode():
+            chunks.append(encoder(images.pixels(pictures)).half())
+    features = torch.cat(chunks)
+    loop.ckpt.atomic_save(features, path)
+    return features
+
+
+def _open(split: data.CaptionedImages, index: int):
+    try:
+        return images.open_image(split.image(index))
+    except images.ImageError as error:
+        raise data.DataError(f"image {split.ids[index]}: {error}") from None
+
+
+def bleu(predictor: CaptioningPredictor, features: torch.Tensor, captions: list[list[str]], beam_size: int):
+    """Corpus BLEU-1..4 (0..1) against every reference, all normalised as captioning papers do."""
+    hypotheses = []
+    for start in range(0, len(features), 100):
+        chunk = features[start : start + 100].float()
+        hypotheses += predictor.caption_features(chunk, beam_size=beam_size)
+    normal = [" ".join(caption_words(h)) for h in hypotheses]
+    references = [[" ".join(caption_words(c[k])) if k < len(c) else "" for c in captions] for k in range(5)]
+    scores = {
+        f"bleu{n}": round(
+            sacrebleu.BLEU(max_ngram_order=n, tokenize="none").corpus_score(normal, references).score / 100, 4
+        )
+        for n in range(1, 5)
+    }
+    return {**scores, "beam_size": beam_size, "images": len(features)}
+
+
+def build_vocab(captions: list[list[str]], min_count: int) -> Vocab:
+    counts = Counter(word for texts in captions for text in texts for word in caption_words(text))
+    return Vocab([*SPECIALS, *(w for w, n in counts.most_common() if n >= min_count)])
+
+
+def main(argv: list[str] | None = None) -> dict:
+    argv, args = loop.setup(__doc__, argv, CaptioningTraining)
+    resumed = loop.read_resume(args.out) if args.resume else None
+    try:
+        splits = data.load_captioning(args.data, args.limit)
+        predictor = build_predictor(args, splits["train"], resumed)
+        features = {k: cached_features(predictor.encoder, s, args.cache_dir) for k, s in splits.items()}
+    except data.DataError as error:
+        raise SystemExit(str(error)) from None
+    print(f"training on {len(splits['train'].ids):,} images; {len(predictor.vocab):,} words", flush=True)
+    task = training_task(predictor, splits, features, args)
+    run = {**loop.describe_run("training.captioning", argv, args), "encoder": vision.encoder_version()}
+    return loop.fit(task, pick(loop.LoopConfig, args), run, resumed)
+
+
+def build_predictor(args, train: data.CaptionedImages, resumed: dict | None) -> CaptioningPredictor:
+    if resumed:
+        return CaptioningPredictor.from_checkpoint(resumed["checkpoint"])
+    vocab = build_vocab(train.captions, args.min_count)
+    return CaptioningPredictor(Captioner(pick(CaptioningConfig, args, vocab_size=len(vocab))), vocab)
+
+
+def training_task(predictor: CaptioningPredictor, splits: dict, features: dict, args) -> loop.Task:
+    model, vocab = predictor.model, predictor.vocab
+    pairs = [  # (image index, word ids): one example per caption
+        (image, vocab.encode(caption_words(text))[: args.max_length - 1])
+        for image, texts in enumerate(splits["train"].captions)
+        for text in texts
+    ]
+
+    def batches(epoch: int) -> list[list[int]]:
+        return data.length_batches([len(words) for _, words in pairs], args.batch_size, args.seed + epoch)
+
+    def loss(batch: list[int]) -> tuple[torch.Tensor, int]:
+        words_in, _ = pad_batch([[BOS, *pairs[i][1]] for i in batch])
+        words_out, _ = pad_batch([[*pairs[i][1], EOS] for i in batch])
+        regions = features["train"][[pairs[i][0] for i in batch]].float()
+        logits, attention = model(regions, words_in)  # [batch, steps, vocab], [batch, steps, regions]
+        loss = F.cross_entropy(
+            logits.flatten(0, 1), words_out.flatten(), ignore_index=PAD, label_smoothing=args.label_smoothing
+        )
+        seen = (attention * (words_out != PAD)[:, :, None]).sum(dim=1)  # [batch, regions]
+        return loss + args.attention_penalty * ((1 - seen) ** 2).mean(), int((words_out != PAD).sum())
+
+    def validate() -> dict:
+        metrics = bleu(predictor, features["validation"], splits["validation"].captions, args.beam_size)
+        return {"split": "validation", **metrics, "score": metrics["bleu4"]}
+
+    return loop.Task(model, batches, loss, validate, predictor.to_checkpoint)
+
+
+if __name__ == "__main__":
+    main()
