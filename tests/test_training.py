@@ -220,3 +220,11 @@ def test_captioning_data_problems_are_named(tmp_path):
     (folder / "text" / "Flickr_8k.devImages.txt").unlink()
     with pytest.raises(SystemExit, match="missing .*Flickr_8k.devImages.txt"):
         train_captioning(folder, tmp_path)
+
+
+def test_every_epoch_is_recorded_in_the_checkpoint(sources, tmp_path):
+    out = tmp_path / "s.pt"
+    train(sources, out, "--epochs", "3")
+    history = models.load(out).info["train"]["history"]
+    assert [h["epoch"] for h in history] == [1, 2, 3]  # also epochs that did not improve
+    assert all(h["train_loss"] > 0 and h["grad_norm"] > 0 and "score" in h["validation"] for h in history)

@@ -71,19 +71,19 @@ class Task:
 
 
 def fit(task: Task, config: LoopConfig, train_info: dict, resumed: dict | None = None) -> dict:
-    """Train; after each epoch validate, keep the best checkpoint and write the resume state.
-    Returns the best metrics."""
+    """Train; after each epoch validate, keep the best checkpoint (its `train.history` holds every
+    epoch's curves) and write the resume state. Returns the best metrics."""
     optimizer = torch.optim.AdamW(task.model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    state = {"epoch": 0, "step": 0, "best": -math.inf, "best_metrics": {}, "seconds": 0.0}
+    state = {"epoch": 0, "step": 0, "best": -math.inf, "best_metrics": {}, "seconds": 0.0, "history": []}
     if resumed:
         task.model.load_state_dict(resumed["model"])
         optimizer.load_state_dict(resumed["optimizer"])
-        state = resumed["loop"]
+        state = {"history": [], **resumed["loop"]}
     total_steps = config.max_steps or config.epochs * len(task.batches(0))
     for epoch in range(state["epoch"], config.epochs):
         started = time.time()
         try:
-            train_loss = _train_epoch(task, optimizer, state, total_steps, config, epoch)
+            train_loss, grad_norm = _train_epoch(task, optimizer, state, total_steps, config, epoch)
             task.model.eval()
             metrics = task.validate()
         except KeyboardInterrupt:
@@ -91,11 +91,17 @@ def fit(task: Task, config: LoopConfig, train_info: dict, resumed: dict | None =
                 f"Interrupted in epoch {epoch + 1}; {config.out} keeps the best checkpoint so far. "
                 "Add --resume to continue from the last finished epoch."
             ) from None
-        state["epoch"], state["seconds"] = epoch + 1, state["seconds"] + time.time() - started
+        seconds = time.time() - started
+        state["epoch"], state["seconds"] = epoch + 1, state["seconds"] + seconds
+        state["history"].append(
+            {"epoch": epoch + 1, "train_loss": train_loss, "grad_norm": grad_norm, "validation": metrics}
+        )
         improved = metrics["score"] > state["best"]
         if improved:
             state["best"], state["best_metrics"] = metrics["score"], metrics
             _save_best(task, config.out, {**train_info, **_progress(state)}, metrics)
+        else:
+            _record_history(config.out, state["history"])
         saved = f", saved {config.out}" if improved else ""
         print(
             f"epoch {epoch + 1}: train loss {train_loss:.4f}, validation {_brief(metrics)}{saved}", flush=True
@@ -108,7 +114,18 @@ def fit(task: Task, config: LoopConfig, train_info: dict, resumed: dict | None =
 
 
 def _progress(state: dict) -> dict:
-    return {"epochs": state["epoch"], "steps": state["step"], "wall_time_s": round(state["seconds"])}
+    return {
+        "epochs": state["epoch"],
+        "steps": state["step"],
+        "wall_time_s": round(state["seconds"]),
+        "history": list(state["history"]),
+    }
+
+
+def _record_history(out: str, history: list[dict]) -> None:
+    """Every epoch's curves into the best checkpoint, also after epochs that did not beat it."""
+    checkpoint = ckpt.read(out)
+    ckpt.save(out, {**checkpoint, "train": {**checkpoint["train"], "history": list(history)}})
 
 
 def _save_best(task: Task, out: str, train_info: dict, metrics: dict) -> None:
@@ -119,9 +136,9 @@ def _save_best(task: Task, out: str, train_info: dict, metrics: dict) -> None:
 def _train_epoch(
     task: Task, optimizer, state: dict, total_steps: int, config: LoopConfig, epoch: int
 ) -> float:
-    """One pass over the batches; returns the mean training loss."""
+    """One pass over the batches; returns the mean training loss and gradient norm (before clipping)."""
     task.model.train()
-    loss_sum, batches, tokens, started = 0.0, 0, 0, time.time()
+    loss_sum, norm_sum, batches, tokens, started = 0.0, 0.0, 0, 0, time.time()
     progress = tqdm(
         task.batches(epoch), desc=f"epoch {epoch + 1}/{config.epochs}", leave=False, file=sys.stderr
     )
@@ -138,13 +155,13 @@ def _train_epoch(
             )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        nn.utils.clip_grad_norm_(task.model.parameters(), config.clip)
+        norm_sum += nn.utils.clip_grad_norm_(task.model.parameters(), config.clip).item()
         optimizer.step()
         state["step"] += 1
         loss_sum, batches, tokens = loss_sum + loss.item(), batches + 1, tokens + batch_tokens
         rate = tokens / (time.time() - started)
         progress.set_postfix(loss=f"{loss_sum / batches:.4f}", tok_s=f"{rate:,.0f}")
-    return loss_sum / max(batches, 1)
+    return loss_sum / max(batches, 1), norm_sum / max(batches, 1)
 
 
 def _brief(metrics: dict) -> str:
