@@ -13,5 +13,13 @@ pages = {
         st.Page("views/captioning.py", title="Captioning (one to many)", icon=":material/image:"),
         st.Page("views/translation.py", title="Translation (many to many)", icon=":material/translate:"),
     ],
+    "Inside an RNN": [
+        st.Page("views/inside/state.py", title="State and input", icon=":material/timeline:"),
+        st.Page("views/inside/cell.py", title="The cell, unfolded", icon=":material/account_tree:"),
+        st.Page("views/inside/bptt.py", title="Backpropagation through time", icon=":material/undo:"),
+        st.Page("views/inside/memory.py", title="Why LSTM and GRU", icon=":material/memory:"),
+        st.Page("views/inside/bidirectional.py", title="Bidirectional", icon=":material/swap_horiz:"),
+        st.Page("views/inside/history.py", title="Training history", icon=":material/monitoring:"),
+    ],
 }
 st.navigation(pages).run()

@@ -27,10 +27,12 @@ def trace_layer(
     inputs: torch.Tensor,
     initial: torch.Tensor | None = None,
     initial_memory: torch.Tensor | None = None,
+    offsets: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
     """Run one single-layer, one-direction fused module step by step over `inputs` [steps, input_dim],
     from the hidden state `initial` and, for an LSTM, the memory `initial_memory` (each [hidden_dim],
-    zeros if None).
+    zeros if None). `offsets` [steps, hidden_dim], added to each h_t before the next step reads it,
+    are zeros whose gradient is the total gradient dL/dh_t (backpropagation through time).
 
     Returns {name: [steps, hidden_dim]} for every name in TRACED[cell]."""
     assert layer.num_layers == 1 and not layer.bidirectional and inputs.dim() == 2
@@ -43,8 +45,10 @@ def trace_layer(
         "c": zeros if initial_memory is None else initial_memory,
     }
     steps = []
-    for x_t in x_proj:
+    for t, x_t in enumerate(x_proj):
         state = step(x_t, w_hh @ state["h"] + b_hh, state)
+        if offsets is not None:
+            state = {**state, "h": state["h"] + offsets[t]}
         steps.append(state)
     return {name: torch.stack([s[name] for s in steps]) for name in TRACED[cell_type(layer)]}
 

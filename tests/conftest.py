@@ -44,16 +44,25 @@ def tiny_sentiment(cell="lstm", bidirectional=False, num_layers=1, seed=0, pool_
     return SentimentPredictor(SentimentModel(config), vocab)
 
 
+HISTORY = [
+    {"epoch": 1, "train_loss": 0.69, "grad_norm": 0.4, "validation": {"score": 0.5}},
+    {"epoch": 2, "train_loss": 0.61, "grad_norm": 0.7, "validation": {"score": 0.6}},
+]
+
+
 def save_sentiment(path: Path, predictor: SentimentPredictor) -> Path:
     metrics = {"split": "validation", "fixture": {"accuracy": 0.5, "examples": 6}, "score": 0.5}
-    checkpoint.save(path, {**predictor.to_checkpoint(), "train": {"command": "fixture"}, "metrics": metrics})
+    train = {"command": "fixture", "history": HISTORY}
+    checkpoint.save(path, {**predictor.to_checkpoint(), "train": train, "metrics": metrics})
     return path
 
 
 @pytest.fixture(scope="session")
 def fixture_checkpoints(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("checkpoints")
-    save_sentiment(folder / "sentiment.pt", tiny_sentiment())
+    save_sentiment(folder / "sentiment.pt", tiny_sentiment(pool_last=True))
+    for cell in ("rnn", "gru"):
+        save_sentiment(folder / f"sentiment-{cell}.pt", tiny_sentiment(cell, pool_last=True))
     for name in ("translation-de-en", "translation-en-de"):
         translation = tiny_translation()
         metrics = {"split": "validation", "bleu": 1.5, "beam_size": 1}

@@ -2,6 +2,7 @@
 
 import json
 
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -20,11 +21,18 @@ def test_home_lists_the_models(monkeypatch, fixture_checkpoints):
     assert not at.exception
     assert "recurrent" in at.title[0].value
     table = at.dataframe[0].value
-    names = ["captioning.pt", "sentiment.pt", "translation-de-en.pt", "translation-en-de.pt"]
-    assert list(table["checkpoint"]) == names
+    names = [
+        "captioning",
+        "sentiment",
+        "sentiment-gru",
+        "sentiment-rnn",
+        "translation-de-en",
+        "translation-en-de",
+    ]
+    assert list(table["checkpoint"]) == [f"{name}.pt" for name in names]
     assert table["validation metrics"][0] == "BLEU-4 0.050 (beam 3)"
     assert "fixture accuracy 0.500" in table["validation metrics"][1]
-    assert table["validation metrics"][2] == "BLEU 1.5 (greedy)"
+    assert table["validation metrics"][4] == "BLEU 1.5 (greedy)"
 
 
 def test_home_without_checkpoints_says_how_to_train(monkeypatch, tmp_path):
@@ -185,3 +193,62 @@ def test_captioning_page_without_checkpoint_shows_the_fix(monkeypatch, tmp_path)
     at = captioning_page(monkeypatch, tmp_path)
     assert not at.exception
     assert "make train-captioning" in at.info[0].value
+
+
+def inside_page(monkeypatch, folder, page: str) -> AppTest:
+    at = app(monkeypatch, folder).run()
+    at.switch_page(f"views/inside/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_state_page_shows_the_even_mix_and_explains_bad_numbers(monkeypatch, fixture_checkpoints):
+    at = inside_page(monkeypatch, fixture_checkpoints, "state")
+    assert "**25%**, $u_1$ **25%** and $u_2$ **50%**" in at.markdown[1].value
+    assert len(at.get("vega_lite_chart")) == 2
+    at.get("button_group")[0].set_value("typed").run()
+    at.text_input(key="state_typed").set_value("1 two 3").run()
+    assert not at.exception and "'two' is not a number" in at.warning[0].value
+
+
+def test_cell_page_steps_through_time(monkeypatch, fixture_checkpoints):
+    at = inside_page(monkeypatch, fixture_checkpoints, "cell")
+    at.slider(key="cell_step").set_value(3).run()
+    assert not at.exception
+    assert "Step 3: reading “l”" in at.subheader[0].value and len(at.get("graphviz_chart")) == 2
+    at.text_input(key="cell_text").set_value("help").run()
+    assert "not in the alphabet" in at.warning[0].value
+
+
+def test_bptt_page_compares_the_three_cells_and_rescales_w_h(monkeypatch, fixture_checkpoints):
+    at = inside_page(monkeypatch, fixture_checkpoints, "bptt")
+    chart = at.get("vega_lite_chart")[0].proto
+    assert json.loads(chart.spec)["encoding"]["y"]["scale"]["type"] == "log"
+    rows = pa.ipc.open_stream(chart.datasets[0].data.data).read_all().to_pandas()
+    assert set(rows["cell"]) == {"vanilla RNN", "LSTM", "GRU"}
+    at.slider(key="bptt_radius").set_value(8.0).run()
+    assert not at.exception and at.metric[0].label == "‖dy/dW_h‖"
+
+
+def test_memory_page_trains_the_three_cells(monkeypatch, fixture_checkpoints):
+    at = inside_page(monkeypatch, fixture_checkpoints, "memory")
+    at.slider(key="memory_n").set_value(5)
+    at.slider(key="memory_steps").set_value(50)
+    at.button[0].click().run()
+    assert not at.exception
+    assert [part.split("**")[1] for part in at.markdown[-1].value.split(" · ")] == ["rnn", "lstm", "gru"]
+
+
+def test_bidirectional_page_shows_both_directions(monkeypatch, fixture_checkpoints):
+    at = inside_page(monkeypatch, fixture_checkpoints, "bidirectional")
+    titles = [json.loads(c.proto.spec)["title"] for c in at.get("vega_lite_chart")]
+    assert titles == ["layer0.forward.h", "layer0.backward.h"]
+    assert at.html[0].value.count("rgba(49, 112, 184, 1.00)") == 1  # forward has read only token 1
+
+
+def test_history_page_draws_recorded_curves_and_explains_missing_ones(monkeypatch, fixture_checkpoints):
+    at = inside_page(monkeypatch, fixture_checkpoints, "history")
+    at.selectbox(key="history_checkpoint").set_value("sentiment").run()
+    assert len(at.get("vega_lite_chart")) == 3 and "epoch 2" in at.caption[0].value
+    at.selectbox(key="history_checkpoint").set_value("translation-de-en").run()
+    assert "before the loop recorded its history" in at.info[0].value

@@ -29,9 +29,10 @@ def _load_path(path: Path, task: str | None = None):
     return _load(str(path), task, path.stat().st_mtime if path.exists() else 0.0)
 
 
-def load_model(name: str, task: str | None = None):
-    """The shared predictor for checkpoints/<name>.pt, or a message and st.stop() if it is unusable."""
-    path, task = CHECKPOINTS / f"{name}.pt", task or name
+def load_model(name: str, task: str | None):
+    """The shared predictor for checkpoints/<name>.pt (of `task`, or any task if None), or a message
+    and st.stop() if it is unusable."""
+    path = CHECKPOINTS / f"{name}.pt"
     try:
         return _load_path(path, task)
     except models.CheckpointError as error:
@@ -40,12 +41,15 @@ def load_model(name: str, task: str | None = None):
         st.stop()
 
 
+def checkpoint_names() -> list[str]:
+    """The checkpoints in CHECKPOINTS by name, the only ones a page offers."""
+    return sorted(path.stem for path in CHECKPOINTS.glob("*.pt") if not path.name.endswith(".resume.pt"))
+
+
 def model_table() -> list[dict]:
     """One row per checkpoint in CHECKPOINTS: task, cell, size and validation metrics."""
     rows = []
-    for path in sorted(CHECKPOINTS.glob("*.pt")):
-        if path.name.endswith(".resume.pt"):
-            continue
+    for path in (CHECKPOINTS / f"{name}.pt" for name in checkpoint_names()):
         try:
             rows.append(_describe(path, _load_path(path)))
         except models.CheckpointError as error:

@@ -142,3 +142,39 @@ def attention_overlay(image: np.ndarray, attention: np.ndarray) -> np.ndarray:
     grid = Image.fromarray((attention / attention.max()).astype(np.float32), mode="F")
     light = np.asarray(grid.resize(image.shape[1::-1], Image.Resampling.BICUBIC)).clip(0, 1)
     return (image * (0.15 + 0.85 * light[:, :, None])).astype(np.uint8)
+
+
+def curves(
+    frame: pd.DataFrame, x: str, y: str, series: str, *, log: bool = False, title: str = ""
+) -> alt.Chart:
+    """One line per value of `series` over `x`, with points and tooltips; optionally a log-scale y."""
+    scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+    return (
+        alt.Chart(frame, title=title)
+        .mark_line(point=len(frame) <= 200)
+        .encode(
+            x=alt.X(f"{x}:Q", title=x),
+            y=alt.Y(f"{y}:Q", title=y, scale=scale),
+            color=alt.Color(f"{series}:N", title=series),
+            tooltip=[f"{series}:N", f"{x}:Q", alt.Tooltip(f"{y}:Q", format=".4g")],
+        )
+        .properties(height=300)
+    )
+
+
+def shares(frame: pd.DataFrame) -> alt.Chart:
+    """Stacked bars: per time step t, the share of the state each source (x_0, u_1, ...) makes up."""
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("t:O", title="time step t"),
+            y=alt.Y(
+                "share:Q", title="share of x_t", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])
+            ),
+            color=alt.Color("order:Q", title="source index k", scale=alt.Scale(scheme="viridis")),
+            order=alt.Order("order:Q"),
+            tooltip=["source:N", "t:O", alt.Tooltip("share:Q", format=".1%")],
+        )
+        .properties(height=260)
+    )

@@ -106,7 +106,7 @@ st.markdown(
     "looks at some regions (attention), takes the word it wrote last, updates its state and writes "
     "the next word. One input, many outputs."
 )
-model = ui.load_model("captioning")
+model = ui.load_model("captioning", "captioning")
 picture, beam_size, max_length = input_ui()
 if picture is not None:
     try:

@@ -115,7 +115,7 @@ def unit_ui(result, values: np.ndarray) -> None:
     st.html(charts.token_strip(result.tokens, values[:, unit], limit))
 
 
-model = ui.load_model("sentiment")
+model = ui.load_model("sentiment", "sentiment")
 st.title(":material/reviews: Sentiment: many to one")
 st.markdown(
     "The network reads the review one token at a time. At each step its state $h_t$ is computed "

@@ -1,0 +1,40 @@
+"""Inside an RNN, 5: bidirectional. The translation encoder reads each sentence both ways."""
+
+import streamlit as st
+
+import ui
+from ui import charts
+
+st.title(":material/swap_horiz: Bidirectional")
+st.markdown(
+    "A bidirectional layer is two RNNs over the same tokens: one reads left to right, the other "
+    "right to left. At step t the forward state has seen tokens 1..t, the backward state tokens "
+    "t..T; side by side they describe token t in its whole sentence. This is the German-English "
+    "translation encoder (a bidirectional GRU)."
+)
+model = ui.load_model("translation-de-en", "translation")
+with st.form("bidirectional_form"):
+    text = st.text_input("German sentence", "Ein Hund läuft über die grüne Wiese.", key="bidirectional_text")
+    st.form_submit_button("Encode", type="primary")
+try:
+    result = model.analyze(text, beam_size=1, max_length=1)
+except ValueError as error:
+    st.warning(str(error))
+    st.stop()
+tokens = result.source_tokens
+t = st.select_slider(
+    "Step t",
+    list(range(len(tokens))),
+    format_func=lambda i: f"{i + 1}. {tokens[i]}",
+    key="bidirectional_step",
+)
+seen_forward = [1.0 if i <= t else 0.0 for i in range(len(tokens))]
+seen_backward = [1.0 if i >= t else 0.0 for i in range(len(tokens))]
+left, right = st.columns(2)
+for column, direction, seen in ((left, "forward", seen_forward), (right, "backward", seen_backward)):
+    name = f"layer0.{direction}.h"
+    with column:
+        st.markdown(f"**{direction}**: what h_t has read at step {t + 1}")
+        st.html(charts.token_strip(tokens, seen))
+        values = result.encoder_states[name]
+        st.altair_chart(charts.heatmap(values, tokens, domain=(-1.0, 1.0), title=name), width="stretch")
