@@ -7,6 +7,7 @@ DATA ?= ../shared/data
 SENTIMENT_DATA := $(if $(wildcard $(DATA)/imdb/train.csv.gz),$(DATA)/imdb/train.csv.gz $(DATA)/sst2,stanfordnlp/imdb stanfordnlp/sst2)
 
 .PHONY: run test lint bench browser train-sentiment evaluate-sentiment clean \
+	train-sentiment-rnn train-sentiment-gru \
 	train-translation train-translation-de-en train-translation-en-de evaluate-translation \
 	train-captioning evaluate-captioning
 
@@ -31,8 +32,13 @@ lint: $(VENV)/.dev
 train-sentiment: $(VENV)/.runtime
 	$(PY) -m training.sentiment --data $(SENTIMENT_DATA) --out checkpoints/sentiment.pt
 
+# The same recipe with the note's vanilla cell and with a GRU, for the "Inside an RNN" pages.
+train-sentiment-rnn train-sentiment-gru: train-sentiment-%: $(VENV)/.runtime
+	$(PY) -m training.sentiment --data $(SENTIMENT_DATA) --cell $* --out checkpoints/sentiment-$*.pt
+
 evaluate-sentiment: $(VENV)/.runtime
-	$(PY) -m training.evaluate checkpoints/sentiment.pt --data $(SENTIMENT_DATA)
+	for name in sentiment sentiment-rnn sentiment-gru; do \
+		$(PY) -m training.evaluate checkpoints/$$name.pt --data $(SENTIMENT_DATA) || exit 1; done
 
 TRANSLATION_DATA := $(if $(wildcard $(DATA)/multi30k/raw),$(DATA)/multi30k,bentrevett/multi30k)
 

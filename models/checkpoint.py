@@ -11,6 +11,8 @@ KEYS = ("format_version", "task", "config", "vocab", "state_dict", "train", "met
 # What a user runs to (re)create a missing or broken checkpoint, per checkpoint name or task.
 TRAIN_COMMANDS = {
     "sentiment": "make train-sentiment",
+    "sentiment-rnn": "make train-sentiment-rnn",
+    "sentiment-gru": "make train-sentiment-gru",
     "translation-de-en": "make train-translation-de-en",
     "translation-en-de": "make train-translation-en-de",
     "translation": "make train-translation",

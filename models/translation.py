@@ -178,6 +178,8 @@ class TranslationPredictor:
         if not isinstance(text, str) or not text.strip():
             raise ValueError("Enter a sentence to translate: the input is empty.")
         ids = self.pieces.encode(text.strip())
+        if not ids:
+            raise ValueError("The sentence has no characters the model can read.")
         limit = self.config.max_source_tokens
         return ids[:limit], len(ids) > limit
 
