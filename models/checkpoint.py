@@ -39,7 +39,7 @@ def atomic_save(obj, path: str | Path) -> None:
     """torch.save to a temporary file, then rename: readers see the old file or the new one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # processes writing the same file do not collide
     torch.save(obj, tmp)
     os.replace(tmp, path)
 

@@ -1,12 +1,14 @@
 """Training smoke runs on tiny generated data: checkpoints that load, resume, evaluate, bad data."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 import torch
 
 import models
-from tests.conftest import write_captioning_data, write_sentiment_data, write_translation_data
+from tests.conftest import ROOT, write_captioning_data, write_sentiment_data, write_translation_data
 from training import captioning, data, evaluate, loop, sentiment, translation
 
 
@@ -228,3 +230,18 @@ def test_every_epoch_is_recorded_in_the_checkpoint(sources, tmp_path):
     history = models.load(out).info["train"]["history"]
     assert [h["epoch"] for h in history] == [1, 2, 3]  # also epochs that did not improve
     assert all(h["train_loss"] > 0 and h["grad_norm"] > 0 and "score" in h["validation"] for h in history)
+
+
+def test_torchrun_with_two_processes_writes_the_same_kind_of_checkpoint(sources, tmp_path):
+    flags = ["--data", *sources, "--embedding-dim", "8", "--hidden-dim", "8", "--batch-size", "8"]
+    flags += ["--epochs", "2", "--threads", "1"]
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
+    command = [*torchrun, "-m", "training.sentiment", *flags, "--out", str(tmp_path / "ddp.pt")]
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.count("epoch 2:") == 1  # rank 0 alone reports
+    train(sources, tmp_path / "one.pt", "--epochs", "2")
+    ddp, single = models.load(tmp_path / "ddp.pt"), models.load(tmp_path / "one.pt")
+    assert ddp.vocab.tokens == single.vocab.tokens and ddp.config == single.config
+    assert len(ddp.info["train"]["history"]) == len(single.info["train"]["history"]) == 2
+    assert ddp.info["train"]["steps"] == single.info["train"]["steps"] // 2  # each process took half

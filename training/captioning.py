@@ -123,7 +123,7 @@ def training_task(predictor: CaptioningPredictor, splits: dict, features: dict, 
     def batches(epoch: int) -> list[list[int]]:
         return data.length_batches([len(words) for _, words in pairs], args.batch_size, args.seed + epoch)
 
-    def loss(batch: list[int]) -> tuple[torch.Tensor, int]:
+    def loss(model: torch.nn.Module, batch: list[int]) -> tuple[torch.Tensor, int]:
         words_in, _ = pad_batch([[BOS, *pairs[i][1]] for i in batch])
         words_out, _ = pad_batch([[*pairs[i][1], EOS] for i in batch])
         regions = features["train"][[pairs[i][0] for i in batch]].float()

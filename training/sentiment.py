@@ -91,7 +91,7 @@ def training_task(predictor, tokenized, labels, validation, args) -> loop.Task:
     def batches(epoch: int) -> list[list[int]]:
         return data.length_batches([len(e) for e in encoded], args.batch_size, args.seed + epoch)
 
-    def loss(batch: list[int]) -> tuple[torch.Tensor, int]:
+    def loss(model: torch.nn.Module, batch: list[int]) -> tuple[torch.Tensor, int]:
         ids, lengths = pad_batch([encoded[i] for i in batch])
         return F.binary_cross_entropy_with_logits(model(ids, lengths), targets[batch]), int(lengths.sum())
 

@@ -116,7 +116,7 @@ def training_task(predictor: TranslationPredictor, splits: dict, args) -> loop.T
         lengths = [len(s) + len(t) for s, t in zip(sources, targets)]
         return data.length_batches(lengths, args.batch_size, args.seed + epoch)
 
-    def loss(batch: list[int]) -> tuple[torch.Tensor, int]:
+    def loss(model: torch.nn.Module, batch: list[int]) -> tuple[torch.Tensor, int]:
         source, source_lengths = pad_batch([sources[i] for i in batch])
         target_in, _ = pad_batch([[BOS, *targets[i]] for i in batch])
         target_out, _ = pad_batch([[*targets[i], EOS] for i in batch])
