@@ -19,11 +19,8 @@ test: $(VENV)/.dev browser
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
 
-bench: $(VENV)/.runtime
-	$(PY) -m bench.sentiment
-	$(PY) -m bench.translation --checkpoint checkpoints/translation-de-en.pt
-	$(PY) -m bench.translation --checkpoint checkpoints/translation-en-de.pt
-	$(PY) -m bench.captioning
+bench: $(VENV)/.dev browser
+	$(PY) -m bench
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check --fix .

@@ -28,5 +28,13 @@ def median_ms(function, repeats: int) -> float:
     return 1000 * statistics.median(times)
 
 
-def row(label: str, ms: float, note: str = "") -> None:
-    print(f"  {label:<37} median {ms:7.1f} ms" + (f"  ({note})" if note else ""))
+def row(label: str, ms: float, note: str = "") -> dict:
+    """One measurement as the report keeps it."""
+    return {"label": label, "median_ms": round(ms, 2), "note": note}
+
+
+def show(title: str, rows: list[dict]) -> None:
+    print(title)
+    for r in rows:
+        value = f"median {r['median_ms']:8.1f} ms" if r["median_ms"] is not None else " " * 18
+        print(f"  {r['label']:<40} {value}" + (f"  ({r['note']})" if r["note"] else ""))

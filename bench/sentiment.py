@@ -3,7 +3,7 @@
 import torch
 
 import models
-from bench import median_ms, parse_args
+from bench import median_ms, parse_args, row, show
 
 REVIEW = (
     "I went in expecting very little, and for the first half hour that is what I got: a slow, "
@@ -23,27 +23,34 @@ def text_of(tokens: int, model) -> str:
     raise ValueError("REVIEW too short")
 
 
-def main() -> None:
-    args = parse_args(__doc__, "checkpoints/sentiment.pt")
-    model = models.load(args.checkpoint)
+def measure(checkpoint: str, repeats: int) -> list[dict]:
+    model = models.load(checkpoint, "sentiment")
     review = text_of(256, model)
     batch = [review] * 64
     huge = "a surprisingly tender film " * 40_000  # 1 MB
 
-    predict_ms = median_ms(lambda: model.predict([review]), args.repeats)
-    analyze_ms = median_ms(lambda: model.analyze(review), args.repeats)
-    batch_ms = median_ms(lambda: model.predict(batch), max(args.repeats // 5, 3))
-    huge_ms = median_ms(lambda: model.analyze(huge), max(args.repeats // 5, 3))
+    predict_ms = median_ms(lambda: model.predict([review]), repeats)
+    analyze_ms = median_ms(lambda: model.analyze(review), repeats)
+    batch_ms = median_ms(lambda: model.predict(batch), max(repeats // 5, 3))
+    huge_ms = median_ms(lambda: model.analyze(huge), max(repeats // 5, 3))
+    return [
+        row("predict, one 256-token review", predict_ms),
+        row(
+            "analyze, one 256-token review",
+            analyze_ms,
+            f"trace overhead {analyze_ms / predict_ms:.2f}x predict",
+        ),
+        row("predict, batch of 64 such reviews", batch_ms, f"{64000 / batch_ms:.0f} reviews/s"),
+        row("analyze, 1 MB text (cut to 800 tokens)", huge_ms),
+    ]
 
-    print(f"sentiment: {args.checkpoint}, torch threads {torch.get_num_threads()}")
-    print(f"  predict, one 256-token review      median {predict_ms:7.1f} ms")
-    print(f"  analyze, one 256-token review      median {analyze_ms:7.1f} ms  (trace included)")
-    print(f"  analyze / predict                  ratio  {analyze_ms / predict_ms:7.2f}x")
-    print(
-        f"  predict, batch of 64 such reviews  median {batch_ms:7.1f} ms  = {64000 / batch_ms:.0f} reviews/s"
+
+def main() -> None:
+    args = parse_args(__doc__, "checkpoints/sentiment.pt")
+    show(
+        f"sentiment: {args.checkpoint}, torch threads {torch.get_num_threads()}",
+        measure(args.checkpoint, args.repeats),
     )
-    print(f"  batched vs one by one, per review  ratio  {predict_ms / (batch_ms / 64):7.2f}x faster")
-    print(f"  analyze, 1 MB text (truncated)     median {huge_ms:7.1f} ms")
 
 
 if __name__ == "__main__":

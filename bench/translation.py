@@ -3,7 +3,7 @@
 import torch
 
 import models
-from bench import median_ms, parse_args, row
+from bench import median_ms, parse_args, row, show
 
 SENTENCES = {
     "de": "Ein junger Mann in einem blauen Hemd fährt mit seinem Fahrrad eine steile Straße hinunter.",
@@ -11,23 +11,33 @@ SENTENCES = {
 }
 
 
-def main() -> None:
-    args = parse_args(__doc__, "checkpoints/translation-de-en.pt")
-    model = models.load(args.checkpoint, "translation")
+def measure(checkpoint: str, repeats: int) -> list[dict]:
+    model = models.load(checkpoint, "translation")
     sentence = SENTENCES[model.source_language]
     batch = [sentence] * 64
 
-    greedy_ms = median_ms(lambda: model.translate([sentence], beam_size=1), args.repeats)
-    beam_ms = median_ms(lambda: model.translate([sentence], beam_size=5), args.repeats)
-    analyze_ms = median_ms(lambda: model.analyze(sentence, beam_size=5), args.repeats)
+    greedy_ms = median_ms(lambda: model.translate([sentence], beam_size=1), repeats)
+    beam_ms = median_ms(lambda: model.translate([sentence], beam_size=5), repeats)
+    analyze_ms = median_ms(lambda: model.analyze(sentence, beam_size=5), repeats)
     batch_ms = median_ms(lambda: model.translate(batch, beam_size=5), 3)
+    return [
+        row("translate, 15 words, beam 1", greedy_ms),
+        row("translate, 15 words, beam 5", beam_ms, f"{beam_ms / greedy_ms:.2f}x beam 1"),
+        row("analyze, beam 5 (attention, states)", analyze_ms, f"trace overhead {analyze_ms / beam_ms:.2f}x"),
+        row(
+            "translate, batch of 64, beam 5",
+            batch_ms,
+            f"{64000 / batch_ms:.0f} sentences/s, {beam_ms / (batch_ms / 64):.1f}x one by one",
+        ),
+    ]
 
-    print(f"translation: {args.checkpoint}, torch threads {torch.get_num_threads()}")
-    row("translate, 15 words, beam 1", greedy_ms)
-    row("translate, 15 words, beam 5", beam_ms, f"{beam_ms / greedy_ms:.2f}x beam 1")
-    row("analyze, beam 5 (attention, states)", analyze_ms, f"{analyze_ms / beam_ms:.2f}x translate")
-    row("translate, batch of 64, beam 5", batch_ms, f"{64000 / batch_ms:.0f} sentences/s")
-    print(f"  batched vs one by one, per sentence   ratio  {beam_ms / (batch_ms / 64):7.2f}x faster")
+
+def main() -> None:
+    args = parse_args(__doc__, "checkpoints/translation-de-en.pt")
+    show(
+        f"translation: {args.checkpoint}, torch threads {torch.get_num_threads()}",
+        measure(args.checkpoint, args.repeats),
+    )
 
 
 if __name__ == "__main__":

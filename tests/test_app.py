@@ -13,6 +13,7 @@ from tests.conftest import ROOT
 def app(monkeypatch, folder) -> AppTest:
     monkeypatch.setattr(ui, "CHECKPOINTS", folder)
     ui._load.clear()
+    ui._info.clear()
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 import torch
 
 import models
+from models.checkpoint import read as read_checkpoint
 from models.checkpoint import train_command
 
 # Streamlit runs each session's script in its own thread; one torch thread per request keeps
@@ -20,21 +21,22 @@ CHECKPOINTS = Path(os.environ.get("UNFOLD_CHECKPOINTS", "checkpoints"))
 STRUCTURE = {"sentiment": "many to one", "translation": "many to many", "captioning": "one to many"}
 
 
+def _modified(path: Path) -> float:
+    """Part of the cache keys below: a retrained checkpoint is read again."""
+    return path.stat().st_mtime if path.exists() else 0.0
+
+
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
-def _load(path: str, task: str | None, modified: float):
+def _load(path: str, task: str, modified: float):
     return models.load(path, task)
 
 
-def _load_path(path: Path, task: str | None = None):
-    return _load(str(path), task, path.stat().st_mtime if path.exists() else 0.0)
-
-
-def load_model(name: str, task: str | None):
-    """The shared predictor for checkpoints/<name>.pt (of `task`, or any task if None), or a message
+def load_model(name: str, task: str):
+    """The shared predictor for checkpoints/<name>.pt, which must hold a `task` model, or a message
     and st.stop() if it is unusable."""
     path = CHECKPOINTS / f"{name}.pt"
     try:
-        return _load_path(path, task)
+        return _load(str(path), task, _modified(path))
     except models.CheckpointError as error:
         st.error(f"The {name} model cannot be loaded. {error}")
         st.info(f"To create it, run `{train_command(path, task)}` in the project folder.")
@@ -46,28 +48,42 @@ def checkpoint_names() -> list[str]:
     return sorted(path.stem for path in CHECKPOINTS.glob("*.pt") if not path.name.endswith(".resume.pt"))
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _info(path: str, modified: float) -> dict:
+    checkpoint = read_checkpoint(path)
+    weights = checkpoint["state_dict"].values()
+    parameters = sum(w.numel() for w in weights if hasattr(w, "numel"))
+    return {**{k: checkpoint[k] for k in ("task", "config", "train", "metrics")}, "parameters": parameters}
+
+
+def checkpoint_info(name: str) -> dict:
+    """What checkpoints/<name>.pt says about itself (task, config, train, metrics, parameters),
+    read without building the model; raises CheckpointError."""
+    path = CHECKPOINTS / f"{name}.pt"
+    return _info(str(path), _modified(path))
+
+
 def model_table() -> list[dict]:
     """One row per checkpoint in CHECKPOINTS: task, cell, size and validation metrics."""
     rows = []
-    for path in (CHECKPOINTS / f"{name}.pt" for name in checkpoint_names()):
+    for name in checkpoint_names():
         try:
-            rows.append(_describe(path, _load_path(path)))
+            rows.append(_describe(name, checkpoint_info(name)))
         except models.CheckpointError as error:
-            rows.append({"checkpoint": path.name, "task": "unusable", "validation metrics": str(error)})
+            rows.append({"checkpoint": f"{name}.pt", "task": "unusable", "validation metrics": str(error)})
     return rows
 
 
-def _describe(path: Path, predictor) -> dict:
-    config = predictor.config
-    direction = "bi" if getattr(config, "bidirectional", False) else ""
-    layers = getattr(config, "num_layers", 1)
+def _describe(name: str, info: dict) -> dict:
+    config, task = info["config"], info["task"]
+    direction = "bi" if config.get("bidirectional") else ""
     return {
-        "checkpoint": path.name,
-        "task": f"{predictor.task} ({STRUCTURE.get(predictor.task, '')})",
-        "cell": f"{layers}×{direction}{config.cell.upper()} {config.hidden_dim}",
-        "parameters": f"{sum(p.numel() for p in predictor.model.parameters()) / 1e6:.1f} M",
-        "file size": f"{path.stat().st_size / 2**20:.1f} MB",
-        "validation metrics": _metrics_text(predictor.info.get("metrics", {})),
+        "checkpoint": f"{name}.pt",
+        "task": f"{task} ({STRUCTURE.get(task, '')})",
+        "cell": f"{config.get('num_layers', 1)}×{direction}{config['cell'].upper()} {config['hidden_dim']}",
+        "parameters": f"{info['parameters'] / 1e6:.1f} M",
+        "file size": f"{(CHECKPOINTS / f'{name}.pt').stat().st_size / 2**20:.1f} MB",
+        "validation metrics": _metrics_text(info["metrics"]),
     }
 
 

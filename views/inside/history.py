@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+import models
 import ui
 from ui import charts
 
@@ -17,8 +18,11 @@ if not names:
     st.info("No checkpoints yet: run `make train-sentiment` (or another train target) first.")
     st.stop()
 name = st.selectbox("Checkpoint", names, key="history_checkpoint")
-model = ui.load_model(name, None)
-history = model.info.get("train", {}).get("history")
+try:
+    history = ui.checkpoint_info(name)["train"].get("history")
+except models.CheckpointError as error:
+    st.error(str(error))
+    st.stop()
 if not history:
     st.info(
         f"{name}.pt was trained before the loop recorded its history; its epoch table is in "

@@ -1,0 +1,61 @@
+"""Every benchmark in one run (make bench): medians and ratios per predictor and for the app, checked
+against the targets, printed as a table and written as JSON."""
+
+import argparse
+import json
+import platform
+from pathlib import Path
+
+import torch
+
+from bench import app, captioning, sentiment, show, translation
+
+# (section, label) -> the most it may take, in ms (or MB for memory) on the project's 2-core machine
+TARGETS = {
+    ("sentiment", "analyze, one 256-token review"): 15,
+    ("translation-de-en", "translate, 15 words, beam 5"): 50,
+    ("translation-en-de", "translate, 15 words, beam 5"): 50,
+    ("captioning", "caption, beam 3, with the encoder"): 100,
+    ("app", "start to the first rendered page"): 5000,
+    ("app", "resident memory, every model loaded"): 800,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--report", default="bench-report.json", help="where the JSON report is written")
+    args = parser.parse_args()
+    torch.set_num_threads(1)  # as the app runs each request
+    sections = {
+        "sentiment": sentiment.measure("checkpoints/sentiment.pt", args.repeats),
+        "translation-de-en": translation.measure("checkpoints/translation-de-en.pt", args.repeats),
+        "translation-en-de": translation.measure("checkpoints/translation-en-de.pt", args.repeats),
+        "captioning": captioning.measure("checkpoints/captioning.pt", args.repeats),
+        "app": app.measure(),
+    }
+    for name, rows in sections.items():
+        show(f"{name} (1 torch thread)", rows)
+    verdicts = [check(sections, key, limit) for key, limit in TARGETS.items()]
+    print("targets:")
+    for v in verdicts:
+        print(f"  {'met' if v['met'] else 'MISSED':<6} {v['what']}: {v['measured']:.1f} <= {v['target']}")
+    machine = {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "cpus": torch.get_num_threads(),
+    }
+    report = {"machine": machine, "sections": sections, "targets": verdicts}
+    Path(args.report).write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {args.report}")
+
+
+def check(sections: dict, key: tuple[str, str], limit: float) -> dict:
+    section, label = key
+    found = next(r for r in sections[section] if r["label"] == label)
+    measured = found["median_ms"] if found["median_ms"] is not None else found["mb"]
+    return {"what": f"{section}: {label}", "measured": measured, "target": limit, "met": measured <= limit}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""The app as a user meets it: cold start to the first page, each page's response time, resident memory.
+
+Starts `streamlit run app.py` on the shipped checkpoints and drives Debian's chromium (Playwright)."""
+
+import asyncio
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from bench import row, show
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync"]
+
+
+async def _click(page, name: str) -> None:
+    await page.get_by_role("button", name=name).click()
+
+
+# page path -> (what the user does there, the element that shows the answer)
+PAGES = {
+    "": (None, "text=Shipped models"),
+    "sentiment": (lambda page: _click(page, "Read it"), "[data-testid='stMetricValue']"),
+    "captioning": (None, "h3"),
+    "translation": (lambda page: _click(page, "Translate"), "h3"),
+    "state": (None, "[data-testid='stVegaLiteChart']"),
+    "cell": (None, "[data-testid='stGraphVizChart'] svg"),
+    "bptt": (lambda page: _click(page, "Backpropagate"), "[data-testid='stMetric']"),
+    "memory": (None, "text=Train the three cells"),
+    "bidirectional": (lambda page: _click(page, "Encode"), "[data-testid='stVegaLiteChart']"),
+    "history": (None, "[data-testid='stSelectbox']"),
+}
+
+
+def start_app(checkpoints: Path = ROOT / "checkpoints") -> tuple[subprocess.Popen, str, float]:
+    """The app on a free port; returns the process, its URL and when it was started."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    env = {**os.environ, "UNFOLD_CHECKPOINTS": str(checkpoints)}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            return process, url, started
+        except OSError:
+            time.sleep(0.25)
+    process.kill()
+    raise SystemExit("the app did not start within 60 s")
+
+
+def resident_mb(pid: int) -> float:
+    """Resident memory of a process (Linux /proc), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def visit(page, url: str, path: str) -> float:
+    """Open a page, do its interaction, wait for the answer; seconds taken. Fails on a traceback."""
+    action, answer = PAGES[path]
+    started = time.perf_counter()
+    await page.goto(f"{url}/{path}")
+    if action:
+        await page.get_by_role("button").first.wait_for(timeout=60_000)
+        await action(page)
+    await page.locator(answer).first.wait_for(timeout=120_000)
+    if await page.locator("[data-testid='stException']").count():
+        raise AssertionError(f"/{path} showed a traceback")
+    return time.perf_counter() - started
+
+
+async def browser_session(playwright):
+    browser = await playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS)
+    return browser, await browser.new_page(viewport={"width": 1400, "height": 1000})
+
+
+async def _measure() -> list[dict]:
+    from playwright.async_api import async_playwright
+
+    process, url, started = start_app()
+    try:
+        async with async_playwright() as playwright:
+            browser, page = await browser_session(playwright)
+            await visit(page, url, "")
+            first_page = time.perf_counter() - started
+            rows = [
+                row("start to the first rendered page", 1000 * first_page, "cold: a fresh server process")
+            ]
+            for path in PAGES:
+                await visit(page, url, path)  # loads the page's models
+                warm = statistics.median([await visit(page, url, path) for _ in range(3)])
+                rows.append(
+                    row(f"page /{path}: open, interact, answer", 1000 * warm, "warm, seen from the browser")
+                )
+            await browser.close()
+        memory = resident_mb(process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    return [
+        *rows,
+        {
+            "label": "resident memory, every model loaded",
+            "median_ms": None,
+            "note": f"{memory:.0f} MB",
+            "mb": memory,
+        },
+    ]
+
+
+def measure() -> list[dict]:
+    if not shutil.which("chromium"):
+        raise SystemExit("bench.app needs Debian's chromium (make browser)")
+    return asyncio.run(_measure())
+
+
+if __name__ == "__main__":
+    show("app: streamlit run app.py on checkpoints/, Debian's chromium", measure())
