@@ -6,7 +6,7 @@ DATA ?= ../shared/data
 # The local copies where they exist (this project's machines), else the Hugging Face hub.
 SENTIMENT_DATA := $(if $(wildcard $(DATA)/imdb/train.csv.gz),$(DATA)/imdb/train.csv.gz $(DATA)/sst2,stanfordnlp/imdb stanfordnlp/sst2)
 
-.PHONY: run test lint bench browser train-sentiment evaluate-sentiment clean \
+.PHONY: run test lint bench load browser train-sentiment evaluate-sentiment clean \
 	train-sentiment-rnn train-sentiment-gru \
 	train-translation train-translation-de-en train-translation-en-de evaluate-translation \
 	train-captioning evaluate-captioning
@@ -21,6 +21,9 @@ test: $(VENV)/.dev browser
 
 bench: $(VENV)/.dev browser
 	$(PY) -m bench
+
+load: $(VENV)/.dev browser
+	$(PY) -m bench.load
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check --fix .
