@@ -6,7 +6,7 @@ DATA ?= ../shared/data
 # The local copies where they exist (this project's machines), else the Hugging Face hub.
 SENTIMENT_DATA := $(if $(wildcard $(DATA)/imdb/train.csv.gz),$(DATA)/imdb/train.csv.gz $(DATA)/sst2,stanfordnlp/imdb stanfordnlp/sst2)
 
-.PHONY: run test lint bench load browser train-sentiment evaluate-sentiment clean \
+.PHONY: run test lint bench load deploy-check browser train-sentiment evaluate-sentiment clean \
 	train-sentiment-rnn train-sentiment-gru \
 	train-translation train-translation-de-en train-translation-en-de evaluate-translation \
 	train-captioning evaluate-captioning
@@ -24,6 +24,13 @@ bench: $(VENV)/.dev browser
 
 load: $(VENV)/.dev browser
 	$(PY) -m bench.load
+
+# As Streamlit Community Cloud installs the app: a fresh venv with requirements.txt alone.
+DEPLOY_VENV ?= /tmp/unfold-deploy-venv
+deploy-check:
+	rm -rf $(DEPLOY_VENV) && $(PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/pip install --quiet -r requirements.txt
+	$(DEPLOY_VENV)/bin/python deploy/check.py
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check --fix .
