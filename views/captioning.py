@@ -15,6 +15,7 @@ PHOTOS = {
     "Astronaut": "astronaut.jpg",
     "Photographer": "camera.jpg",
     "Rocket launch": "rocket.jpg",
+    "Grace Hopper": "hopper.jpg",
 }
 SOURCES = ("Sample photos", "Upload", "Camera")
 
@@ -39,7 +40,9 @@ def input_ui() -> tuple[bytes | None, int, int]:
     else:
         name = st.pills("Sample photo", list(PHOTOS), default="Cat", key="captioning_photo")
         picture = (GALLERY / PHOTOS[name]).read_bytes() if name else None
-        st.caption("Public-domain and CC0 photos from scikit-image's samples (assets/gallery/README.md).")
+        st.caption(
+            "Public-domain and CC0 photos from scikit-image and matplotlib (assets/gallery/README.md)."
+        )
     left, right = st.columns(2)
     beam_size = left.slider("Beam size", 1, 8, 3, key="captioning_beam", help="1 is greedy decoding.")
     max_length = right.slider("Maximum length (words)", 3, 30, 20, key="captioning_max_length")
@@ -104,7 +107,8 @@ st.markdown(
     "A CNN pretrained on ImageNet reads the image **once** into a 7×7 grid of region features. "
     "The decoder's state starts from that image and then **unfolds through time**: at every step it "
     "looks at some regions (attention), takes the word it wrote last, updates its state and writes "
-    "the next word. One input, many outputs."
+    "the next word. One input, many outputs. It learned from Flickr8k's 6,000 photos, mostly people "
+    "and dogs outdoors: other subjects get described with the words it knows."
 )
 model = ui.load_model("captioning", "captioning")
 picture, beam_size, max_length = input_ui()

@@ -18,6 +18,15 @@ STRUCTURES = [
     ),
 ]
 
+INSIDE = [
+    ("state and input", "state"),
+    ("the cell, unfolded", "cell"),
+    ("backpropagation through time", "bptt"),
+    ("why LSTM and GRU", "memory"),
+    ("bidirectional", "bidirectional"),
+    ("training history", "history"),
+]
+
 st.title(":material/replay: Unfold: look inside recurrent networks")
 st.markdown(
     "A recurrent network is a **state machine that learns**. At every time step it combines the "
@@ -37,6 +46,11 @@ for column, (title, page, blurb) in zip(st.columns(len(STRUCTURES)), STRUCTURES)
     with column.container(border=True, height="stretch"):
         st.page_link(page, label=title, icon=":material/arrow_forward:")
         st.caption(blurb)
+
+st.subheader("Inside an RNN")
+st.caption("The note's ideas, one page each, played with live, mostly on the trained models.")
+for column, (title, name) in zip(st.columns(len(INSIDE)), INSIDE):
+    column.page_link(f"views/inside/{name}.py", label=title, icon=":material/arrow_forward:")
 
 st.subheader("Shipped models")
 table = ui.model_table()
