@@ -36,3 +36,19 @@ def test_train_the_memory_task_live_and_stop_it(shipped_app, page):
     expect(page.get_by_text(re.compile(r"rnn \d+%"))).to_be_visible(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, "inside-memory")
+
+
+@pytest.mark.parametrize(
+    "path, answer",
+    [
+        ("state", "[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg"),
+        ("bptt", "[data-testid='stMetric']"),
+        ("bidirectional", "[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg"),
+        ("history", "[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg"),
+    ],
+)
+def test_every_other_inside_page_renders_on_the_shipped_checkpoints(shipped_app, page, path, answer):
+    page.goto(f"{shipped_app}/{path}")
+    page.locator(answer).first.wait_for(timeout=60_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    screenshot(page, f"inside-{path}")
