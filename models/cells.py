@@ -1,8 +1,8 @@
 """The RNN, LSTM and GRU step equations written out, run on the weights of a fused layer.
 
 Training runs PyTorch's fused `nn.RNN` / `nn.LSTM` / `nn.GRU`; the heatmaps need what the fused
-kernels hide (cell state, gates). `trace_layer` steps the *same* parameters through the textbook
-equations, one time step at a time, and returns every intermediate. A test pins both paths together.
+kernels hide (cell state, gates). `trace_layer` runs the *same* parameters through the textbook
+equations and returns every intermediate. A test pins both paths together.
 """
 
 import torch
@@ -36,7 +36,7 @@ def trace_layer(
 
     Returns {name: [steps, hidden_dim]} for every name in TRACED[cell]."""
     assert layer.num_layers == 1 and not layer.bidirectional and inputs.dim() == 2
-    step = {"rnn": _rnn_step, "lstm": _lstm_step, "gru": _gru_step}[cell_type(layer)]
+    step = STEPS[cell_type(layer)]
     w_hh, b_hh = layer.weight_hh_l0, layer.bias_hh_l0
     x_proj = inputs @ layer.weight_ih_l0.T + layer.bias_ih_l0  # W_x x_t + b for every t at once
     zeros = inputs.new_zeros(layer.hidden_size)
@@ -44,6 +44,8 @@ def trace_layer(
         "h": zeros if initial is None else initial,
         "c": zeros if initial_memory is None else initial_memory,
     }
+    if offsets is None:
+        return _all_steps_at_once(layer, inputs, x_proj, state)
     steps = []
     for t, x_t in enumerate(x_proj):
         state = step(x_t, w_hh @ state["h"] + b_hh, state)
@@ -53,24 +55,51 @@ def trace_layer(
     return {name: torch.stack([s[name] for s in steps]) for name in TRACED[cell_type(layer)]}
 
 
+def _all_steps_at_once(layer: nn.RNNBase, inputs: torch.Tensor, x_proj: torch.Tensor, initial: dict):
+    """The fused kernel yields every h_t; given each step's h_{t-1}, the equations of all steps run
+    as one batch. Only the LSTM's memory, c_t = f_t c_{t-1} + i_t g_t, is left to a (cheap) loop."""
+    h0, c0 = initial["h"], initial["c"]
+    fused_state = (h0[None, None], c0[None, None]) if isinstance(layer, nn.LSTM) else h0[None, None]
+    batch = inputs[None] if layer.batch_first else inputs[:, None]
+    hidden = layer(batch, fused_state)[0].reshape(len(inputs), -1)  # [steps, hidden]
+    h_prev = torch.cat([h0[None], hidden[:-1]])
+    h_proj = h_prev @ layer.weight_hh_l0.T + layer.bias_hh_l0
+    if not isinstance(layer, nn.LSTM):
+        return STEPS[cell_type(layer)](x_proj, h_proj, {"h": h_prev})
+    gates = _lstm_gates(x_proj + h_proj)
+    memory, c = c0, []
+    for i_t, f_t, g_t in zip(gates["input_gate"], gates["forget_gate"], gates["candidate"]):
+        memory = f_t * memory + i_t * g_t
+        c.append(memory)
+    c = torch.stack(c)
+    return {"h": gates["output_gate"] * torch.tanh(c), "c": c, **gates}
+
+
 def _rnn_step(x_t, h_proj, state):
     # h_t = tanh(W_x x_t + W_h h_{t-1} + b)
     return {"h": torch.tanh(x_t + h_proj)}
 
 
-def _lstm_step(x_t, h_proj, state):
-    i, f, g, o = (x_t + h_proj).chunk(4)
+def _lstm_gates(pre_activation):
+    i, f, g, o = pre_activation.chunk(4, dim=-1)
     i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-    c = f * state["c"] + i * g  # forget part of the old memory, write part of the new
-    h = o * torch.tanh(c)
-    return {"h": h, "c": c, "input_gate": i, "forget_gate": f, "candidate": g, "output_gate": o}
+    return {"input_gate": i, "forget_gate": f, "candidate": g, "output_gate": o}
+
+
+def _lstm_step(x_t, h_proj, state):
+    gates = _lstm_gates(x_t + h_proj)
+    c = gates["forget_gate"] * state["c"] + gates["input_gate"] * gates["candidate"]  # forget, then write
+    return {"h": gates["output_gate"] * torch.tanh(c), "c": c, **gates}
 
 
 def _gru_step(x_t, h_proj, state):
-    x_r, x_z, x_n = x_t.chunk(3)
-    h_r, h_z, h_n = h_proj.chunk(3)
+    x_r, x_z, x_n = x_t.chunk(3, dim=-1)
+    h_r, h_z, h_n = h_proj.chunk(3, dim=-1)
     r = torch.sigmoid(x_r + h_r)
     z = torch.sigmoid(x_z + h_z)
     n = torch.tanh(x_n + r * h_n)
     h = (1 - z) * n + z * state["h"]  # z keeps the old state, 1 - z takes the candidate
     return {"h": h, "reset_gate": r, "update_gate": z, "candidate": n}
+
+
+STEPS = {"rnn": _rnn_step, "lstm": _lstm_step, "gru": _gru_step}

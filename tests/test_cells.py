@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from models.cells import TRACED
+from models.cells import FUSED, TRACED, trace_layer
 from models.encoder import RecurrentEncoder, reverse_padded
 
 
@@ -54,3 +54,16 @@ def test_padding_never_changes_a_sequence(bidirectional):
         alone = encoder(short, torch.tensor([4]))
         in_batch = encoder(padded, torch.tensor([4]))[:, :4]
     assert (alone - in_batch).abs().max() < 1e-6
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_stepping_one_step_at_a_time_equals_all_steps_at_once(cell):
+    torch.manual_seed(2)
+    layer = FUSED[cell](5, 7, batch_first=True)
+    x, h0, c0 = torch.randn(11, 5), torch.randn(7), torch.randn(7)
+    with torch.no_grad():
+        at_once = trace_layer(layer, x, initial=h0, initial_memory=c0)
+        stepped = trace_layer(layer, x, initial=h0, initial_memory=c0, offsets=torch.zeros(11, 7))
+    assert set(at_once) == set(stepped) == set(TRACED[cell])
+    for name in TRACED[cell]:
+        torch.testing.assert_close(at_once[name], stepped[name], atol=1e-5, rtol=1e-5)
