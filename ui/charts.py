@@ -138,8 +138,11 @@ def token_strip(tokens: list[str], values: np.ndarray, limit: float = 1.0) -> st
 
 def attention_overlay(image: np.ndarray, attention: np.ndarray) -> np.ndarray:
     """The picture [height, width, 3] lit where a grid of attention weights is high, dimmed elsewhere:
-    the grid is scaled up smoothly to the picture's size, its largest weight at full brightness."""
-    grid = Image.fromarray((attention / attention.max()).astype(np.float32), mode="F")
+    the grid is scaled up smoothly to the picture's size, from its smallest weight (dark) to its
+    largest (full brightness), so a nearly even spread still shows where the peak is."""
+    spread = attention.max() - attention.min()
+    relative = (attention - attention.min()) / spread if spread > 0 else np.ones_like(attention)
+    grid = Image.fromarray(relative.astype(np.float32), mode="F")
     light = np.asarray(grid.resize(image.shape[1::-1], Image.Resampling.BICUBIC)).clip(0, 1)
     return (image * (0.15 + 0.85 * light[:, :, None])).astype(np.uint8)
 

@@ -88,8 +88,9 @@ def states_ui(result) -> None:
         "word is written. Columns are labelled with the word written at that step."
     )
     names = sorted(result.states, key=lambda name: name != "h")
-    name = st.selectbox("State", names, key="captioning_state")
-    order = st.selectbox("Order units by", charts.UNIT_ORDERS, key="captioning_order")
+    left, right = st.columns(2)
+    name = left.selectbox("State", names, key="captioning_state")
+    order = right.selectbox("Order units by", charts.UNIT_ORDERS, key="captioning_order")
     values = result.states[name]
     chart = charts.heatmap(
         values,
