@@ -252,4 +252,4 @@ def test_history_page_draws_recorded_curves_and_explains_missing_ones(monkeypatc
     at.selectbox(key="history_checkpoint").set_value("sentiment").run()
     assert len(at.get("vega_lite_chart")) == 3 and "epoch 2" in at.caption[0].value
     at.selectbox(key="history_checkpoint").set_value("translation-de-en").run()
-    assert "before the loop recorded its history" in at.info[0].value
+    assert "holds no training history" in at.info[0].value

@@ -19,26 +19,30 @@ if not names:
     st.stop()
 name = st.selectbox("Checkpoint", names, key="history_checkpoint")
 try:
-    history = ui.checkpoint_info(name)["train"].get("history")
+    train = ui.checkpoint_info(name)["train"]
 except models.CheckpointError as error:
     st.error(str(error))
     st.stop()
+history = train.get("history")
 if not history:
-    st.info(
-        f"{name}.pt was trained before the loop recorded its history; its epoch table is in "
-        f"checkpoints/{name}.md."
-    )
+    st.info(f"{name}.pt holds no training history; its epoch table is in checkpoints/{name}.md.")
     st.stop()
 rows = []
 for epoch in history:
     scores = {"train loss": epoch["train_loss"], "gradient norm": epoch["grad_norm"]}
     scores["validation score"] = epoch["validation"]["score"]
-    rows += [{"epoch": epoch["epoch"], "curve": curve, "value": value} for curve, value in scores.items()]
+    rows += [{"epoch": epoch["epoch"], "curve": c, "value": v} for c, v in scores.items() if v is not None]
 frame = pd.DataFrame(rows)
-columns = st.columns(3)
-for column, curve in zip(columns, ("train loss", "gradient norm", "validation score")):
-    column.altair_chart(charts.curves(frame[frame.curve == curve], "epoch", "value", "curve", title=curve))
+for column, curve in zip(st.columns(3), ("train loss", "gradient norm", "validation score")):
+    if (frame.curve == curve).any():
+        column.altair_chart(
+            charts.curves(frame[frame.curve == curve], "epoch", "value", "curve", title=curve)
+        )
+    else:
+        column.info(f"No {curve} was recorded for this checkpoint.")
 best = max(history, key=lambda epoch: epoch["validation"]["score"])
 st.caption(
     f"The checkpoint keeps epoch {best['epoch']} (validation score {best['validation']['score']:.4f})."
 )
+if "history_source" in train:
+    st.caption(f"This history was {train['history_source']}.")
