@@ -202,7 +202,7 @@ class CaptioningPredictor:
             text=self.words(words),
             tokens=[self.vocab.tokens[i] for i in words],
             probabilities=chosen,
-            attention=torch.cat([s.attention for s in steps]).view(-1, vision.GRID, vision.GRID).numpy(),
+            attention=self._attention_maps(steps),
             states=self._trace(steps, state),
             candidates=[(self.words(ids), score) for ids, score in beams],
             image=np.asarray(image),
@@ -215,6 +215,11 @@ class CaptioningPredictor:
             steps.append(self.model.step(torch.tensor([token]), state, memory))
             state = steps[-1].state
         return steps
+
+    @staticmethod
+    def _attention_maps(steps: list[CaptionStep]) -> np.ndarray:
+        maps = [step.attention.view(vision.GRID, vision.GRID) for step in steps]
+        return torch.stack(maps).numpy() if maps else np.zeros((0, vision.GRID, vision.GRID), np.float32)
 
     def _trace(self, steps: list[CaptionStep], initial) -> dict[str, np.ndarray]:
         """Every written-out cell quantity (h, c, gates) over the caption's steps."""

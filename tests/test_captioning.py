@@ -9,7 +9,7 @@ from PIL import Image
 
 from models import images, vision
 from models.captioning import search_step, select_rows
-from models.search import beam_search, greedy
+from models.search import EOS, beam_search, greedy
 from tests.conftest import picture, tiny_captioning
 
 PICTURES = [picture("red"), picture("blue", (30, 90)), picture("green", (200, 20))]
@@ -149,3 +149,12 @@ def test_checkpoint_round_trip_keeps_the_captions(predictor, tmp_path):
     checkpoint.save(path, {**predictor.to_checkpoint(), "train": {}, "metrics": {}})
     loaded = load(path, "captioning")
     assert loaded.caption(PICTURES, beam_size=2) == predictor.caption(PICTURES, beam_size=2)
+
+
+def test_an_empty_caption_is_a_result_too():
+    predictor = tiny_captioning(seed=5)
+    with torch.no_grad():
+        predictor.model.output_bias[EOS] = 100.0  # the decoder stops at once
+    result = predictor.analyze(PICTURES[0], beam_size=2)
+    assert result.text == "" and result.tokens == [] and result.states == {}
+    assert result.attention.shape == (0, vision.GRID, vision.GRID)

@@ -82,6 +82,8 @@ def attention_ui(result) -> None:
 
 
 def states_ui(result) -> None:
+    if not result.tokens:
+        return
     st.subheader("Decoder states")
     st.caption(
         "The decoder's state at each step, unit by unit: it starts from the image and changes as each "
