@@ -82,6 +82,17 @@ async def visit(page, url: str, path: str) -> float:
     return time.perf_counter() - started
 
 
+async def first_curve(page, url: str) -> float:
+    """Seconds from "Train the three cells" to the first loss curve on the page; then stop it."""
+    await page.goto(f"{url}/memory")
+    await page.get_by_role("button", name="Train the three cells").click()
+    started = time.perf_counter()
+    await page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=60_000)
+    seconds = time.perf_counter() - started
+    await page.get_by_role("button", name="Stop").click()
+    return seconds
+
+
 async def browser_session(playwright):
     browser = await playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS)
     return browser, await browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -105,6 +116,7 @@ async def _measure() -> list[dict]:
                 rows.append(
                     row(f"page /{path}: open, interact, answer", 1000 * warm, "warm, seen from the browser")
                 )
+            rows.append(row("memory task: click to first curve", 1000 * await first_curve(page, url)))
             await browser.close()
         memory = resident_mb(process.pid)
     finally:
