@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from models import images, vision
 from models.captioning import SPECIALS, Captioner, CaptioningConfig, CaptioningPredictor
+from models.checkpoint import atomic_save
 from models.search import BOS, EOS, PAD
 from models.text import Vocab, caption_words, pad_batch
 from training import data, loop
@@ -42,11 +43,17 @@ class CaptioningTraining(loop.LoopConfig):
 
 
 def cached_features(
-    encoder: vision.ImageEncoder, split: data.CaptionedImages, cache_dir: str, batch_size: int = 32
+    encoder: vision.ImageEncoder,
+    source: str,
+    split: data.CaptionedImages,
+    cache_dir: str,
+    batch_size: int = 32,
 ) -> torch.Tensor:
-    """Region features [images, 49, feature_dim] (float16) of a split, computed once per data and
-    encoder and kept in `cache_dir`: the encoder is frozen, so every epoch would compute the same."""
-    key = hashlib.sha256("\n".join([vision.encoder_version(), *split.ids]).encode()).hexdigest()[:16]
+    """Region features [images, 49, feature_dim] (float16) of a split, computed once per data source,
+    images and encoder, and kept in `cache_dir`: the encoder is frozen, so every epoch would compute
+    the same."""
+    origin = str(Path(source).resolve()) if Path(source).exists() else source
+    key = hashlib.sha256("\n".join([vision.encoder_version(), origin, *split.ids]).encode()).hexdigest()[:16]
     path = Path(cache_dir).expanduser() / f"features-{vision.ENCODER}-{key}.pt"
     if path.is_file():
         return torch.load(path, weights_only=True)
@@ -57,7 +64,7 @@ def cached_features(
         with torch.inference_mode():
             chunks.append(encoder(images.pixels(pictures)).half())
     features = torch.cat(chunks)
-    loop.ckpt.atomic_save(features, path)
+    atomic_save(features, path)
     return features
 
 
@@ -96,7 +103,9 @@ def main(argv: list[str] | None = None) -> dict:
     try:
         splits = data.load_captioning(args.data, args.limit)
         predictor = build_predictor(args, splits["train"], resumed)
-        features = {k: cached_features(predictor.encoder, s, args.cache_dir) for k, s in splits.items()}
+        features = {
+            k: cached_features(predictor.encoder, args.data, s, args.cache_dir) for k, s in splits.items()
+        }
     except data.DataError as error:
         raise SystemExit(str(error)) from None
     print(f"training on {len(splits['train'].ids):,} images; {len(predictor.vocab):,} words", flush=True)
