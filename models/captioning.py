@@ -9,7 +9,7 @@ from torch import nn
 
 from models import images, vision
 from models.cells import FUSED, trace_layer
-from models.search import BOS, PAD, beam_search, greedy, until_eos
+from models.search import BOS, PAD, beam_search, greedy, select_state, until_eos
 from models.text import PAD as PAD_TOKEN
 from models.text import UNK, Vocab
 
@@ -114,9 +114,7 @@ def search_step(model: Captioner):
 
 def select_rows(state, index: torch.Tensor):
     cell_state, memory = state
-    if isinstance(cell_state, tuple):
-        return tuple(s[:, index] for s in cell_state), memory.select(index)
-    return cell_state[:, index], memory.select(index)
+    return select_state(cell_state, index), memory.select(index)
 
 
 @dataclass(frozen=True)
@@ -158,7 +156,7 @@ class CaptioningPredictor:
         return {
             "task": self.task,
             "config": asdict(self.config),
-            "vocab": {"words": self.vocab.tokens, "encoder": vision.encoder_version()},
+            "vocab": {"words": self.vocab.tokens},
             "state_dict": self.model.state_dict(),
         }
 

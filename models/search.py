@@ -66,3 +66,10 @@ def beam_search(step: Step, select: Select, state, batch: int, beam_size: int, m
 
 def until_eos(ids: list[int]) -> list[int]:
     return ids[: ids.index(EOS)] if EOS in ids else ids
+
+
+def select_state(state, index: torch.Tensor):
+    """Rows `index` of a fused cell's state [layers, batch, hidden] (a tensor, or the LSTM's (h, c))."""
+    if isinstance(state, tuple):
+        return tuple(s[:, index] for s in state)
+    return state[:, index]

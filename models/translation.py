@@ -9,7 +9,7 @@ from torch import nn
 
 from models.cells import FUSED, trace_layer
 from models.encoder import RecurrentEncoder
-from models.search import BOS, EOS, PAD, beam_search, greedy
+from models.search import BOS, EOS, PAD, beam_search, greedy, select_state
 from models.text import pad_batch
 
 
@@ -96,13 +96,6 @@ class Seq2Seq(nn.Module):
         """Teacher forcing: logits [batch, target_steps, vocab] for target_in = BOS + target."""
         memory, state, _ = self.encode(source, source_lengths)
         return self.decode(target_in, state, memory).logits
-
-
-def select_state(state, index: torch.Tensor):
-    """Rows `index` of a fused cell's state (a tensor, or the LSTM's (h, c))."""
-    if isinstance(state, tuple):
-        return tuple(s[:, index] for s in state)
-    return state[:, index]
 
 
 def search_step(model: Seq2Seq):
