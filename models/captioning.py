@@ -9,7 +9,7 @@ from torch import nn
 
 from models import images, vision
 from models.cells import FUSED, trace_layer
-from models.search import BOS, PAD, beam_search, greedy, select_state, until_eos
+from models.search import BOS, PAD, beam_search, greedy, until_eos
 from models.text import PAD as PAD_TOKEN
 from models.text import UNK, Vocab
 
@@ -102,19 +102,13 @@ class Captioner(nn.Module):
 
 
 def search_step(model: Captioner):
-    """The decoder as the search functions call it: state = (cell state, memory)."""
+    """The decoder as the search functions call it."""
 
-    def step(tokens: torch.Tensor, state) -> tuple[torch.Tensor, object]:
-        cell_state, memory = state
-        out = model.step(tokens, cell_state, memory)
-        return out.logits, (out.state, memory)
+    def step(tokens: torch.Tensor, state, memory: Memory) -> tuple[torch.Tensor, object]:
+        out = model.step(tokens, state, memory)
+        return out.logits, out.state
 
     return step
-
-
-def select_rows(state, index: torch.Tensor):
-    cell_state, memory = state
-    return select_state(cell_state, index), memory.select(index)
 
 
 @dataclass(frozen=True)
@@ -173,12 +167,11 @@ class CaptioningPredictor:
     @torch.inference_mode()
     def caption_features(self, features: torch.Tensor, beam_size: int = 3, max_length: int | None = None):
         memory, state = self.model.start(features)
-        step, batch, limit = search_step(self.model), len(features), max_length or self.config.max_length
+        step, limit = search_step(self.model), max_length or self.config.max_length
         if beam_size == 1:
-            outputs = greedy(step, (state, memory), batch, limit)
+            outputs = greedy(step, state, memory, limit)
         else:
-            beams = beam_search(step, select_rows, (state, memory), batch, beam_size, limit)
-            outputs = [best[0][0] for best in beams]
+            outputs = [best[0][0] for best in beam_search(step, state, memory, beam_size, limit)]
         return [self.words(ids) for ids in outputs]
 
     def words(self, ids: list[int]) -> str:
@@ -192,7 +185,7 @@ class CaptioningPredictor:
         features = self.encoder(images.pixels([image]))
         memory, state = self.model.start(features)
         limit = max_length or self.config.max_length
-        beams = beam_search(search_step(self.model), select_rows, (state, memory), 1, beam_size, limit)[0]
+        beams = beam_search(search_step(self.model), state, memory, beam_size, limit)[0]
         words = beams[0][0]
         steps = self._teacher_force(words, state, memory)
         chosen = [step.logits.softmax(dim=-1)[0, word].item() for step, word in zip(steps, words)]

@@ -7,18 +7,18 @@ import torch.nn.functional as F
 
 PAD, UNK, BOS, EOS = 0, 1, 2, 3  # the ids every decoder vocabulary reserves
 
-# step(tokens [rows], state) -> (logits [rows, vocab], next state)
-Step = Callable[[torch.Tensor, object], tuple[torch.Tensor, object]]
-# select(state, index [new_rows]) -> the state of those rows
-Select = Callable[[object, torch.Tensor], object]
+# step(tokens [rows], cell state, memory) -> (logits [rows, vocab], next cell state). The memory (what
+# the decoder attends to) has a .select(rows); the cell state is a fused cell's (see select_state).
+Step = Callable[[torch.Tensor, object, object], tuple[torch.Tensor, object]]
 
 
-def greedy(step: Step, state, batch: int, max_length: int) -> list[list[int]]:
+def greedy(step: Step, state, memory, max_length: int) -> list[list[int]]:
     """The most likely token at every step, until EOS or max_length."""
+    batch = _rows(state)
     tokens = torch.full((batch,), BOS)
     outputs, done = [], torch.zeros(batch, dtype=torch.bool)
     for _ in range(max_length):
-        logits, state = step(tokens, state)
+        logits, state = step(tokens, state, memory)
         tokens = logits.argmax(dim=-1)
         outputs.append(tokens)
         done |= tokens == EOS
@@ -27,12 +27,13 @@ def greedy(step: Step, state, batch: int, max_length: int) -> list[list[int]]:
     return [until_eos(row) for row in torch.stack(outputs, dim=1).tolist()]
 
 
-def beam_search(step: Step, select: Select, state, batch: int, beam_size: int, max_length: int):
+def beam_search(step: Step, state, memory, beam_size: int, max_length: int):
     """Batched beam search: every input's beams advance together as one batch of rows.
 
     Returns, per input, its beams as (token ids, length-normalised log-probability), best first."""
+    batch = _rows(state)
     rows = torch.arange(batch).repeat_interleave(beam_size)  # beam b of input i is row i * K + b
-    state = select(state, rows)
+    state, memory = select_state(state, rows), memory.select(rows)  # beams never leave their input's rows
     scores = torch.full((batch, beam_size), float("-inf"))
     scores[:, 0] = 0.0  # all beams start identical: keep one
     tokens = torch.full((batch * beam_size,), BOS)
@@ -40,7 +41,7 @@ def beam_search(step: Step, select: Select, state, batch: int, beam_size: int, m
     finished = torch.zeros(batch * beam_size, dtype=torch.bool)
     lengths = torch.zeros(batch * beam_size)
     for _ in range(max_length):
-        logits, state = step(tokens, state)
+        logits, state = step(tokens, state, memory)
         log_probs = F.log_softmax(logits, dim=-1)  # [batch * K, vocab]
         vocab = log_probs.size(-1)
         log_probs[finished] = float("-inf")
@@ -52,7 +53,7 @@ def beam_search(step: Step, select: Select, state, batch: int, beam_size: int, m
         history = torch.cat([history[origin], tokens[:, None]], dim=1)
         lengths = lengths[origin] + (~finished[origin]).float()
         finished = finished[origin] | (tokens == EOS)
-        state = select(state, origin)
+        state = select_state(state, origin)
         if finished.all():
             break
     normalised = (scores.view(-1) / lengths.clamp(min=1)).view(batch, beam_size)
@@ -73,3 +74,7 @@ def select_state(state, index: torch.Tensor):
     if isinstance(state, tuple):
         return tuple(s[:, index] for s in state)
     return state[:, index]
+
+
+def _rows(state) -> int:
+    return (state[0] if isinstance(state, tuple) else state).size(1)

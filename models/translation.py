@@ -9,7 +9,7 @@ from torch import nn
 
 from models.cells import FUSED, trace_layer
 from models.encoder import RecurrentEncoder
-from models.search import BOS, EOS, PAD, beam_search, greedy, select_state
+from models.search import BOS, EOS, PAD, beam_search, greedy
 from models.text import pad_batch
 
 
@@ -99,19 +99,13 @@ class Seq2Seq(nn.Module):
 
 
 def search_step(model: Seq2Seq):
-    """The decoder as the search functions call it: state = (cell state, memory)."""
+    """The decoder as the search functions call it, one token per row."""
 
-    def step(tokens: torch.Tensor, state) -> tuple[torch.Tensor, object]:
-        cell_state, memory = state
-        out = model.decode(tokens[:, None], cell_state, memory)
-        return out.logits[:, -1], (out.state, memory)
+    def step(tokens: torch.Tensor, state, memory: Memory) -> tuple[torch.Tensor, object]:
+        out = model.decode(tokens[:, None], state, memory)
+        return out.logits[:, -1], out.state
 
     return step
-
-
-def select_rows(state, index: torch.Tensor):
-    cell_state, memory = state
-    return select_state(cell_state, index), memory.select(index)
 
 
 @dataclass(frozen=True)
@@ -186,12 +180,11 @@ class TranslationPredictor:
         ids, lengths = pad_batch(sources)
         memory, state, _ = self.model.encode(ids, lengths)
         limit = self._max_length(int(lengths.max()), max_length)
-        step, batch = search_step(self.model), len(texts)
+        step = search_step(self.model)
         if beam_size == 1:
-            outputs = greedy(step, (state, memory), batch, limit)
+            outputs = greedy(step, state, memory, limit)
         else:
-            beams = beam_search(step, select_rows, (state, memory), batch, beam_size, limit)
-            outputs = [best[0][0] for best in beams]
+            outputs = [best[0][0] for best in beam_search(step, state, memory, beam_size, limit)]
         return [self.pieces.decode(output) for output in outputs]
 
     @torch.inference_mode()
@@ -200,7 +193,7 @@ class TranslationPredictor:
         ids, lengths = pad_batch([source])
         memory, state, h0 = self.model.encode(ids, lengths)
         limit = self._max_length(len(source), max_length)
-        beams = beam_search(search_step(self.model), select_rows, (state, memory), 1, beam_size, limit)[0]
+        beams = beam_search(search_step(self.model), state, memory, beam_size, limit)[0]
         output = beams[0][0] + [EOS]
         # Teacher-force the chosen output through the same step to read its attention.
         step = self.model.decode(torch.tensor([[BOS, *output[:-1]]]), state, memory)

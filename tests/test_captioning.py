@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from models import images, vision
-from models.captioning import search_step, select_rows
+from models.captioning import search_step
 from models.search import EOS, beam_search, greedy
 from tests.conftest import picture, tiny_captioning
 
@@ -32,8 +32,8 @@ def test_beam_of_one_is_greedy(cell):
     predictor = tiny_captioning(cell, seed=3)
     memory, state = predictor.model.start(torch.randn(4, 49, vision.FEATURE_DIM))
     step = search_step(predictor.model)
-    beams = beam_search(step, select_rows, (state, memory), 4, beam_size=1, max_length=8)
-    assert [b[0][0] for b in beams] == greedy(step, (state, memory), 4, max_length=8)
+    beams = beam_search(step, state, memory, beam_size=1, max_length=8)
+    assert [b[0][0] for b in beams] == greedy(step, state, memory, max_length=8)
 
 
 @pytest.mark.parametrize("beam_size", [1, 3])

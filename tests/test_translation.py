@@ -9,7 +9,7 @@ from models.cells import trace_layer
 from models.checkpoint import save
 from models.search import BOS, beam_search, greedy
 from models.text import pad_batch
-from models.translation import search_step, select_rows
+from models.translation import search_step
 from tests.conftest import PAIRS, tiny_translation
 
 SOURCES = [source for source, _ in PAIRS]
@@ -25,9 +25,9 @@ def encoded(predictor, texts):
 def test_beam_of_one_is_greedy(cell):
     predictor = tiny_translation(cell, seed=3)
     memory, state, _ = encoded(predictor, SOURCES)
-    step, batch = search_step(predictor.model), len(SOURCES)
-    beams = beam_search(step, select_rows, (state, memory), batch, beam_size=1, max_length=12)
-    assert [b[0][0] for b in beams] == greedy(step, (state, memory), batch, max_length=12)
+    step = search_step(predictor.model)
+    beams = beam_search(step, state, memory, beam_size=1, max_length=12)
+    assert [b[0][0] for b in beams] == greedy(step, state, memory, max_length=12)
 
 
 @pytest.mark.parametrize("beam_size", [1, 4])
