@@ -8,7 +8,7 @@ from PIL import Image
 from torch import nn
 
 from models import images, vision
-from models.cells import FUSED, trace_layer
+from models.cells import FUSED, step_layer, trace_layer
 from models.search import BOS, PAD, beam_search, greedy, until_eos
 from models.text import PAD as PAD_TOKEN
 from models.text import UNK, Vocab
@@ -83,8 +83,8 @@ class Captioner(nn.Module):
         seen = (attention[:, None] @ memory.features).squeeze(1)  # [batch, feature_dim]
         context = torch.sigmoid(self.gate(h)) * seen
         inputs = torch.cat([self.dropout(self.embedding(tokens)), context], dim=-1)
-        output, state = self.cell(inputs[:, None], state)
-        combined = torch.tanh(self.combine(self.dropout(torch.cat([output[:, 0], context], dim=-1))))
+        hidden, state = step_layer(self.cell, inputs, state)
+        combined = torch.tanh(self.combine(self.dropout(torch.cat([hidden, context], dim=-1))))
         logits = self.dropout(combined) @ self.embedding.weight.T + self.output_bias  # tied
         return CaptionStep(logits, state, attention, inputs)
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from models.cells import FUSED, TRACED, trace_layer
+from models.cells import FUSED, TRACED, step_layer, trace_layer
 from models.encoder import RecurrentEncoder, reverse_padded
 
 
@@ -67,3 +67,19 @@ def test_stepping_one_step_at_a_time_equals_all_steps_at_once(cell):
     assert set(at_once) == set(stepped) == set(TRACED[cell])
     for name in TRACED[cell]:
         torch.testing.assert_close(at_once[name], stepped[name], atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_one_written_out_step_equals_the_fused_module(cell):
+    torch.manual_seed(3)
+    layer = FUSED[cell](5, 7, batch_first=True)
+    x, h = torch.randn(4, 5), torch.randn(1, 4, 7)
+    state = (h, torch.randn(1, 4, 7)) if cell == "lstm" else h
+    with torch.no_grad():
+        fused_out, fused_state = layer(x[:, None], state)
+        out, new_state = step_layer(layer, x, state)
+    torch.testing.assert_close(out, fused_out[:, 0])
+    for mine, theirs in zip(
+        new_state if cell == "lstm" else [new_state], fused_state if cell == "lstm" else [fused_state]
+    ):
+        torch.testing.assert_close(mine, theirs)
