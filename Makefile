@@ -30,7 +30,7 @@ DEPLOY_VENV ?= /tmp/unfold-deploy-venv
 deploy-check:
 	rm -rf $(DEPLOY_VENV) && $(PYTHON) -m venv $(DEPLOY_VENV)
 	$(DEPLOY_VENV)/bin/pip install --quiet -r requirements.txt
-	$(DEPLOY_VENV)/bin/python deploy/check.py
+	$(DEPLOY_VENV)/bin/python -m deploy.check
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check --fix .

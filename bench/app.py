@@ -16,7 +16,16 @@ from pathlib import Path
 from bench import row, show
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync"]
+# Headless chromium on a machine with a closed network: no sandbox (root), no GPU, no calls home.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 async def _click(page, name: str) -> None:
@@ -39,11 +48,13 @@ PAGES = {
 
 
 def start_app(checkpoints: Path = ROOT / "checkpoints") -> tuple[subprocess.Popen, str, float]:
-    """The app on a free port; returns the process, its URL and when it was started."""
+    """`streamlit run app.py` on a free local port with `checkpoints` as its model folder; returns
+    the process, its URL and when it was started, once it answers its health check."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1"]
+    command += ["--server.port", str(port)]
     env = {**os.environ, "UNFOLD_CHECKPOINTS": str(checkpoints)}
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -57,11 +68,12 @@ def start_app(checkpoints: Path = ROOT / "checkpoints") -> tuple[subprocess.Pope
         except OSError:
             time.sleep(0.25)
     process.kill()
-    raise SystemExit("the app did not start within 60 s")
+    raise RuntimeError("the app did not start within 60 s")
 
 
-def resident_mb(pid: int) -> float:
-    """Resident memory of a process (Linux /proc), in MB."""
+def resident_mb(pid: int | None = None) -> float:
+    """Resident memory of a process (this one by default; Linux /proc), in MB."""
+    pid = os.getpid() if pid is None else pid
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024

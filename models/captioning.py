@@ -88,6 +88,11 @@ class Captioner(nn.Module):
         logits = self.dropout(combined) @ self.embedding.weight.T + self.output_bias  # tied
         return CaptionStep(logits, state, attention, inputs)
 
+    def next_token(self, tokens: torch.Tensor, state, memory: Memory) -> tuple[torch.Tensor, object]:
+        """`step` as the search functions call it: (logits, next state)."""
+        out = self.step(tokens, state, memory)
+        return out.logits, out.state
+
     def forward(self, features: torch.Tensor, words_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Teacher forcing over words_in = BOS + caption [batch, steps]:
         logits [batch, steps, vocab] and attention [batch, steps, regions]."""
@@ -99,16 +104,6 @@ class Captioner(nn.Module):
             logits.append(step.logits)
             attention.append(step.attention)
         return torch.stack(logits, dim=1), torch.stack(attention, dim=1)
-
-
-def search_step(model: Captioner):
-    """The decoder as the search functions call it."""
-
-    def step(tokens: torch.Tensor, state, memory: Memory) -> tuple[torch.Tensor, object]:
-        out = model.step(tokens, state, memory)
-        return out.logits, out.state
-
-    return step
 
 
 @dataclass(frozen=True)
@@ -167,7 +162,7 @@ class CaptioningPredictor:
     @torch.inference_mode()
     def caption_features(self, features: torch.Tensor, beam_size: int = 3, max_length: int | None = None):
         memory, state = self.model.start(features)
-        step, limit = search_step(self.model), max_length or self.config.max_length
+        step, limit = self.model.next_token, max_length or self.config.max_length
         if beam_size == 1:
             outputs = greedy(step, state, memory, limit)
         else:
@@ -185,7 +180,7 @@ class CaptioningPredictor:
         features = self.encoder(images.pixels([image]))
         memory, state = self.model.start(features)
         limit = max_length or self.config.max_length
-        beams = beam_search(search_step(self.model), state, memory, beam_size, limit)[0]
+        beams = beam_search(self.model.next_token, state, memory, beam_size, limit)[0]
         words = beams[0][0]
         steps = self._teacher_force(words, state, memory)
         chosen = [step.logits.softmax(dim=-1)[0, word].item() for step, word in zip(steps, words)]

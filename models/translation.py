@@ -92,20 +92,15 @@ class Seq2Seq(nn.Module):
         logits = self.dropout(combined) @ self.embedding.weight.T + self.output_bias  # tied
         return DecoderStep(logits, state, attention, hidden)
 
+    def next_token(self, tokens: torch.Tensor, state, memory: Memory) -> tuple[torch.Tensor, object]:
+        """`decode` as the search functions call it: one token per row [rows] -> logits [rows, vocab]."""
+        out = self.decode(tokens[:, None], state, memory)
+        return out.logits[:, -1], out.state
+
     def forward(self, source, source_lengths, target_in) -> torch.Tensor:
         """Teacher forcing: logits [batch, target_steps, vocab] for target_in = BOS + target."""
         memory, state, _ = self.encode(source, source_lengths)
         return self.decode(target_in, state, memory).logits
-
-
-def search_step(model: Seq2Seq):
-    """The decoder as the search functions call it, one token per row."""
-
-    def step(tokens: torch.Tensor, state, memory: Memory) -> tuple[torch.Tensor, object]:
-        out = model.decode(tokens[:, None], state, memory)
-        return out.logits[:, -1], out.state
-
-    return step
 
 
 @dataclass(frozen=True)
@@ -180,7 +175,7 @@ class TranslationPredictor:
         ids, lengths = pad_batch(sources)
         memory, state, _ = self.model.encode(ids, lengths)
         limit = self._max_length(int(lengths.max()), max_length)
-        step = search_step(self.model)
+        step = self.model.next_token
         if beam_size == 1:
             outputs = greedy(step, state, memory, limit)
         else:
@@ -193,7 +188,7 @@ class TranslationPredictor:
         ids, lengths = pad_batch([source])
         memory, state, h0 = self.model.encode(ids, lengths)
         limit = self._max_length(len(source), max_length)
-        beams = beam_search(search_step(self.model), state, memory, beam_size, limit)[0]
+        beams = beam_search(self.model.next_token, state, memory, beam_size, limit)[0]
         output = beams[0][0] + [EOS]
         # Teacher-force the chosen output through the same step to read its attention.
         step = self.model.decode(torch.tensor([[BOS, *output[:-1]]]), state, memory)

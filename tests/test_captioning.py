@@ -8,7 +8,6 @@ import torch
 from PIL import Image
 
 from models import images, vision
-from models.captioning import search_step
 from models.search import EOS, beam_search, greedy
 from tests.conftest import picture, tiny_captioning
 
@@ -31,7 +30,7 @@ def test_features_are_a_grid_of_regions(predictor):
 def test_beam_of_one_is_greedy(cell):
     predictor = tiny_captioning(cell, seed=3)
     memory, state = predictor.model.start(torch.randn(4, 49, vision.FEATURE_DIM))
-    step = search_step(predictor.model)
+    step = predictor.model.next_token
     beams = beam_search(step, state, memory, beam_size=1, max_length=8)
     assert [b[0][0] for b in beams] == greedy(step, state, memory, max_length=8)
 

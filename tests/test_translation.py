@@ -9,7 +9,6 @@ from models.cells import trace_layer
 from models.checkpoint import save
 from models.search import BOS, beam_search, greedy
 from models.text import pad_batch
-from models.translation import search_step
 from tests.conftest import PAIRS, tiny_translation
 
 SOURCES = [source for source, _ in PAIRS]
@@ -25,7 +24,7 @@ def encoded(predictor, texts):
 def test_beam_of_one_is_greedy(cell):
     predictor = tiny_translation(cell, seed=3)
     memory, state, _ = encoded(predictor, SOURCES)
-    step = search_step(predictor.model)
+    step = predictor.model.next_token
     beams = beam_search(step, state, memory, beam_size=1, max_length=12)
     assert [b[0][0] for b in beams] == greedy(step, state, memory, max_length=12)
 

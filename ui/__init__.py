@@ -82,7 +82,7 @@ def _describe(name: str, info: dict) -> dict:
         "task": f"{task} ({STRUCTURE.get(task, '')})",
         "cell": f"{config.get('num_layers', 1)}×{direction}{config['cell'].upper()} {config['hidden_dim']}",
         "parameters": f"{info['parameters'] / 1e6:.1f} M",
-        "file size": f"{(CHECKPOINTS / f'{name}.pt').stat().st_size / 2**20:.1f} MB",
+        "file size": f"{(CHECKPOINTS / f'{name}.pt').stat().st_size / 1e6:.1f} MB",
         "validation metrics": _metrics_text(info["metrics"]),
     }
 

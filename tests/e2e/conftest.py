@@ -1,27 +1,15 @@
-"""Browser fixtures: a real `streamlit run app.py` on a free port and Debian's chromium via Playwright."""
+"""Browser fixtures: the real app (started as `make bench` starts it) and Debian's chromium via Playwright."""
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from bench.app import CHROMIUM_FLAGS, start_app
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "e2e" / "screenshots"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -41,12 +29,6 @@ def chromium_path() -> str:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def browser():
     executable = chromium_path()
@@ -59,34 +41,8 @@ def browser():
 
 
 def serve(checkpoints: Path):
-    """Start the app on a free port with `checkpoints` as its model folder; yield its URL."""
-    port = free_port()
-    env = {**os.environ, "UNFOLD_CHECKPOINTS": str(checkpoints)}
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-    ]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.25)
-    else:
-        process.kill()
-        pytest.fail("streamlit did not start within 60 s")
+    """Start the app with `checkpoints` as its model folder; yield its URL."""
+    process, url, _ = start_app(checkpoints)
     try:
         yield url
     finally:
