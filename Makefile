@@ -37,11 +37,11 @@ lint: $(VENV)/.dev
 	$(PY) -m ruff format .
 
 train-sentiment: $(VENV)/.runtime
-	$(PY) -m training.sentiment --data $(SENTIMENT_DATA) --out checkpoints/sentiment.pt
+	$(PY) -m training.sentiment --data $(SENTIMENT_DATA) --out checkpoints/sentiment.pt $(ARGS)
 
 # The same recipe with the note's vanilla cell and with a GRU, for the "Inside an RNN" pages.
 train-sentiment-rnn train-sentiment-gru: train-sentiment-%: $(VENV)/.runtime
-	$(PY) -m training.sentiment --data $(SENTIMENT_DATA) --cell $* --out checkpoints/sentiment-$*.pt
+	$(PY) -m training.sentiment --data $(SENTIMENT_DATA) --cell $* --out checkpoints/sentiment-$*.pt $(ARGS)
 
 evaluate-sentiment: $(VENV)/.runtime
 	for name in sentiment sentiment-rnn sentiment-gru; do \
@@ -52,10 +52,10 @@ TRANSLATION_DATA := $(if $(wildcard $(DATA)/multi30k/raw),$(DATA)/multi30k,bentr
 train-translation: train-translation-de-en train-translation-en-de
 
 train-translation-de-en: $(VENV)/.runtime
-	$(PY) -m training.translation --src de --tgt en --data $(TRANSLATION_DATA)
+	$(PY) -m training.translation --src de --tgt en --data $(TRANSLATION_DATA) $(ARGS)
 
 train-translation-en-de: $(VENV)/.runtime
-	$(PY) -m training.translation --src en --tgt de --data $(TRANSLATION_DATA)
+	$(PY) -m training.translation --src en --tgt de --data $(TRANSLATION_DATA) $(ARGS)
 
 evaluate-translation: $(VENV)/.runtime
 	$(PY) -m training.evaluate checkpoints/translation-de-en.pt --data $(TRANSLATION_DATA)
@@ -64,7 +64,7 @@ evaluate-translation: $(VENV)/.runtime
 CAPTIONING_DATA := $(if $(wildcard $(DATA)/flickr8k/text),$(DATA)/flickr8k,jxie/flickr8k)
 
 train-captioning: $(VENV)/.runtime
-	$(PY) -m training.captioning --data $(CAPTIONING_DATA)
+	$(PY) -m training.captioning --data $(CAPTIONING_DATA) $(ARGS)
 
 evaluate-captioning: $(VENV)/.runtime
 	$(PY) -m training.evaluate checkpoints/captioning.pt --data $(CAPTIONING_DATA)

@@ -17,7 +17,7 @@ pages = {
         st.Page("views/inside/state.py", title="State and input", icon=":material/timeline:"),
         st.Page("views/inside/cell.py", title="The cell, unfolded", icon=":material/account_tree:"),
         st.Page("views/inside/bptt.py", title="Backpropagation through time", icon=":material/undo:"),
-        st.Page("views/inside/memory.py", title="Why LSTM and GRU", icon=":material/memory:"),
+        st.Page("views/inside/recall.py", title="Why LSTM and GRU", icon=":material/memory:"),
         st.Page("views/inside/bidirectional.py", title="Bidirectional", icon=":material/swap_horiz:"),
         st.Page("views/inside/history.py", title="Training history", icon=":material/monitoring:"),
     ],

@@ -17,7 +17,7 @@ TARGETS = {
     ("translation-en-de", "translate, 15 words, beam 5"): 50,
     ("captioning", "caption, beam 3, with the encoder"): 100,
     ("app", "start to the first rendered page"): 5000,
-    ("app", "memory task: click to first curve"): 2000,
+    ("app", "recall task: click to first curve"): 2000,
     ("app", "resident memory, every model loaded"): 800,
 }
 

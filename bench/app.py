@@ -41,7 +41,7 @@ PAGES = {
     "state": (None, "[data-testid='stVegaLiteChart']"),
     "cell": (None, "[data-testid='stGraphVizChart'] svg"),
     "bptt": (lambda page: _click(page, "Backpropagate"), "[data-testid='stMetric']"),
-    "memory": (None, "text=Train the three cells"),
+    "recall": (None, "text=Train the three cells"),
     "bidirectional": (lambda page: _click(page, "Encode"), "[data-testid='stVegaLiteChart']"),
     "history": (None, "[data-testid='stSelectbox']"),
 }
@@ -96,7 +96,7 @@ async def visit(page, url: str, path: str) -> float:
 
 async def first_curve(page, url: str) -> float:
     """Seconds from "Train the three cells" to the first loss curve on the page; then stop it."""
-    await page.goto(f"{url}/memory")
+    await page.goto(f"{url}/recall")
     await page.get_by_role("button", name="Train the three cells").click()
     started = time.perf_counter()
     await page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=60_000)
@@ -128,7 +128,7 @@ async def _measure() -> list[dict]:
                 rows.append(
                     row(f"page /{path}: open, interact, answer", 1000 * warm, "warm, seen from the browser")
                 )
-            rows.append(row("memory task: click to first curve", 1000 * await first_curve(page, url)))
+            rows.append(row("recall task: click to first curve", 1000 * await first_curve(page, url)))
             await browser.close()
         memory = resident_mb(process.pid)
     finally:

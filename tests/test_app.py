@@ -231,10 +231,10 @@ def test_bptt_page_compares_the_three_cells_and_rescales_w_h(monkeypatch, fixtur
     assert not at.exception and at.metric[0].label == "‖dy/dW_h‖"
 
 
-def test_memory_page_trains_the_three_cells(monkeypatch, fixture_checkpoints):
-    at = inside_page(monkeypatch, fixture_checkpoints, "memory")
-    at.slider(key="memory_n").set_value(5)
-    at.slider(key="memory_steps").set_value(50)
+def test_recall_page_trains_the_three_cells(monkeypatch, fixture_checkpoints):
+    at = inside_page(monkeypatch, fixture_checkpoints, "recall")
+    at.slider(key="recall_n").set_value(5)
+    at.slider(key="recall_steps").set_value(50)
     at.button[0].click().run()
     assert not at.exception
     assert [part.split("**")[1] for part in at.markdown[-1].value.split(" · ")] == ["rnn", "lstm", "gru"]

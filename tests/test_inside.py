@@ -1,4 +1,4 @@
-"""The 'Inside an RNN' computations: the first-order system, the toy cell, BPTT and the memory task."""
+"""The 'Inside an RNN' computations: the first-order system, the toy cell, BPTT and the recall task."""
 
 import numpy as np
 import pytest
@@ -7,9 +7,9 @@ import torch
 from models import dynamics
 from models.cells import trace_layer
 from models.gradients import gradient_through_time, scaled_layer, spectral_radius
+from models.recall import recall_batch, train_recall
 from models.toy import hello_rnn
 from tests.conftest import tiny_sentiment
-from training.memory import memory_batch, train_memory
 
 
 def test_an_even_mix_keeps_a_quarter_of_x0_and_u1_and_half_of_u2():
@@ -71,8 +71,8 @@ def test_rescaling_w_h_sets_its_spectral_radius():
     assert spectral_radius(scaled_layer(layer, 3.0).weight_hh_l0.detach()) == pytest.approx(3.0)
 
 
-def test_memory_batches_flag_the_first_symbol_and_end_with_the_cue():
-    inputs, targets = memory_batch(5, 4, torch.Generator().manual_seed(0))
+def test_recall_batches_flag_the_first_symbol_and_end_with_the_cue():
+    inputs, targets = recall_batch(5, 4, torch.Generator().manual_seed(0))
     assert inputs.shape == (4, 7, 10)
     assert (inputs[:, 0, :8].argmax(dim=-1) == targets).all() and (inputs[:, 0, 8] == 1).all()
     assert (inputs[:, -1, 9] == 1).all() and (inputs[:, 1:-1, 8:] == 0).all()
@@ -80,7 +80,7 @@ def test_memory_batches_flag_the_first_symbol_and_end_with_the_cue():
 
 def test_lstm_remembers_across_a_long_gap_where_the_vanilla_cell_does_not():
     accuracy = {"rnn": [], "lstm": []}
-    for point in train_memory(["rnn", "lstm"], distractors=60, steps=400, seed=0):
+    for point in train_recall(["rnn", "lstm"], distractors=60, steps=400, seed=0):
         accuracy[point.cell].append(point.accuracy)
     final = {cell: np.mean(values[-50:]) for cell, values in accuracy.items()}
     assert final["lstm"] > 0.8 and final["rnn"] < 0.3, final

@@ -26,6 +26,9 @@ def parse(description: str, argv: list[str] | None, *classes, exclude=()) -> arg
                 continue
             seen.add(field.name)
             _add(parser, field, hints[field.name])
+    parser.add_argument(
+        "--print-config", action="store_true", help="print the resolved settings as JSON and exit"
+    )
     return parser.parse_args(argv)
 
 

@@ -1,5 +1,6 @@
 """The one training loop: progress bar, validation each epoch, best checkpoint, resume."""
 
+import json
 import math
 import os
 import platform
@@ -34,12 +35,24 @@ class LoopConfig:
         False, "continue from <out>.resume.pt, written after every epoch (model flags come from it)"
     )
     threads: int = option(0, "torch CPU threads (0: torch's default)", minimum=0)
+    device: str = option(
+        "auto", "where to train (auto: cuda, then mps, then cpu)", choices=["auto", "cpu", "cuda", "mps"]
+    )
 
 
-def setup(description: str, argv: list[str] | None, config_class) -> tuple[list[str], object]:
-    """The start of every training script: its argv and parsed flags, torch seeded and threaded."""
+def setup(
+    description: str, argv: list[str] | None, config_class, resolve: Callable | None = None
+) -> tuple[list[str], object]:
+    """The start of every training script: its argv and parsed flags (`resolve` fills the defaults
+    that depend on other flags), torch seeded and threaded. `--print-config` prints the resolved
+    flags as one line of JSON, the same keys as a checkpoint's `train.args`, and exits."""
     argv = sys.argv[1:] if argv is None else argv
     args = parse(description, argv, config_class)
+    if resolve:
+        resolve(args)
+    if vars(args).pop("print_config"):
+        print(json.dumps(vars(args)))
+        raise SystemExit(0)
     torch.manual_seed(args.seed)
     if args.threads:
         torch.set_num_threads(args.threads)

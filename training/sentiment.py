@@ -32,7 +32,7 @@ class SentimentTraining(loop.LoopConfig):
     max_tokens: int = option(800, "tokens read per text; longer texts are cut", minimum=1)
     pool_last: bool = option(True, "also classify from the state after the last token")
     oversample: list[int] = option(
-        [1], "repeat each --data source's training rows this often (one number per source)"
+        [1, 2], "repeat each --data source's training rows this often (one number per source; missing: 1)"
     )
 
 

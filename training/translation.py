@@ -78,8 +78,7 @@ def bleu(predictor: TranslationPredictor, pairs: data.Pairs, beam_size: int, bat
 
 
 def main(argv: list[str] | None = None) -> dict:
-    argv, args = loop.setup(__doc__, argv, TranslationTraining)
-    args.out = args.out or f"checkpoints/translation-{args.src}-{args.tgt}.pt"
+    argv, args = loop.setup(__doc__, argv, TranslationTraining, resolve=default_out)
     try:
         splits = data.load_translation(args.data, args.src, args.tgt, args.limit)
     except data.DataError as error:
@@ -93,6 +92,10 @@ def main(argv: list[str] | None = None) -> dict:
     task = training_task(predictor, splits, args)
     run = loop.describe_run("training.translation", argv, args)
     return loop.fit(task, pick(loop.LoopConfig, args), run, resumed)
+
+
+def default_out(args) -> None:
+    args.out = args.out or f"checkpoints/translation-{args.src}-{args.tgt}.pt"
 
 
 def build_predictor(args, train: data.Pairs, resumed: dict | None) -> TranslationPredictor:

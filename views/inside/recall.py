@@ -1,40 +1,40 @@
-"""Inside an RNN, 4: why LSTM and GRU. A long-memory task trained live for the three cells."""
+"""Inside an RNN, 4: why LSTM and GRU. The recall task trained live for the three cells."""
 
 import pandas as pd
 import streamlit as st
 
-from training.memory import SYMBOLS, train_memory
+from models.recall import SYMBOLS, train_recall
 from ui import charts
 
 CELLS = ["rnn", "lstm", "gru"]
 
 st.title(":material/memory: Why LSTM and GRU")
 st.markdown(
-    f"A task that needs a long memory: the first of a sequence of symbols is flagged *remember this*, "
+    f"The recall task: the first of a sequence of symbols is flagged *remember this*, "
     f"then come **N** random distractor symbols, then a cue: *which symbol was first?* ({SYMBOLS} "
     "symbols, so guessing scores 1 in 8). The three cells train on the same batches, with the same "
-    "budget. The vanilla cell's gradient must cross N tanh steps and fades; the LSTM's memory cell "
+    "budget. The vanilla cell's gradient must cross N tanh steps and fades; the LSTM's cell state "
     "and the GRU's update gate give it a path that does not."
 )
-with st.form("memory_form"):
+with st.form("recall_form"):
     left, middle, right = st.columns(3)
-    distractors = left.slider("N: distractors to wait through", 5, 100, 60, key="memory_n")
-    steps = middle.slider("Training steps", 50, 800, 400, 50, key="memory_steps")
-    seed = right.number_input("Seed", 0, 999, 0, key="memory_seed")
+    distractors = left.slider("N: distractors to wait through", 5, 100, 60, key="recall_n")
+    steps = middle.slider("Training steps", 50, 800, 400, 50, key="recall_steps")
+    seed = right.number_input("Seed", 0, 999, 0, key="recall_seed")
     start = st.form_submit_button("Train the three cells", type="primary")
 
 if start:
-    st.session_state["memory_curves"] = []
-    st.button("Stop", key="memory_stop", help="Stops the run; the curves so far stay.")
+    st.session_state["recall_curves"] = []
+    st.button("Stop", key="recall_stop", help="Stops the run; the curves so far stay.")
     progress, chart = st.progress(0.0, "training…"), st.empty()
-    curves = st.session_state["memory_curves"]
-    for point in train_memory(CELLS, distractors, steps, seed=seed):
+    curves = st.session_state["recall_curves"]
+    for point in train_recall(CELLS, distractors, steps, seed=seed):
         curves.append(point.__dict__)
         if point.cell == CELLS[-1] and (point.step % 10 == 0 or point.step in (1, steps)):
             progress.progress(point.step / steps, f"step {point.step} of {steps}")
             chart.altair_chart(charts.curves(pd.DataFrame(curves), "step", "loss", "cell", title="loss"))
     progress.empty()
-curves = st.session_state.get("memory_curves")
+curves = st.session_state.get("recall_curves")
 if curves:
     frame = pd.DataFrame(curves)
     frame["accuracy (last 20 steps)"] = frame.groupby("cell")["accuracy"].transform(

@@ -1,4 +1,4 @@
-"""A long-memory task trained live: recall the first symbol after N distractors (rnn vs lstm vs gru)."""
+"""The recall task, trained live: recall the first symbol after N distractors (rnn vs lstm vs gru)."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,14 +14,14 @@ CHANNELS = SYMBOLS + 2  # one-hot symbol, a "remember this" flag, a "recall now"
 
 
 @dataclass(frozen=True)
-class MemoryStep:
+class RecallStep:
     cell: str
     step: int
     loss: float
     accuracy: float
 
 
-def memory_batch(
+def recall_batch(
     distractors: int, batch: int, generator: torch.Generator
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Sequences of 1 + distractors + 1 steps: the flagged symbol to remember, random symbols,
@@ -33,13 +33,13 @@ def memory_batch(
     return torch.cat([inputs, cue], dim=1), symbols[:, 0]
 
 
-# Gated cells start out remembering: the LSTM writes little (input gate sigmoid(-3) = 0.05) and
+# Gated cells start out keeping their state: the LSTM writes little (input gate sigmoid(-3) = 0.05) and
 # forgets little (forget gate sigmoid(5) = 0.993) until it learns what to store; the GRU keeps its
 # state (update gate 0.993). Initial gate biases as in Gers et al. (2000) and Jozefowicz et al. (2015).
 GATE_BIASES = {"lstm": {0: -3.0, 1: 5.0}, "gru": {1: 5.0}}  # gate (chunk of the weights) -> bias
 
 
-class MemoryModel(nn.Module):
+class RecallModel(nn.Module):
     def __init__(self, cell: str, hidden_dim: int = 32):
         super().__init__()
         self.recurrent = FUSED[cell](CHANNELS, hidden_dim, batch_first=True)
@@ -55,16 +55,16 @@ class MemoryModel(nn.Module):
         return self.readout(self.recurrent(inputs)[0][:, -1])
 
 
-def train_memory(
+def train_recall(
     cells: list[str], distractors: int, steps: int, seed: int = 0, batch: int = 32, lr: float = 1e-2
-) -> Iterator[MemoryStep]:
+) -> Iterator[RecallStep]:
     """Train one model per cell on the same batches, step by step, yielding each one's progress."""
     torch.manual_seed(seed)
-    models = {cell: MemoryModel(cell) for cell in cells}
+    models = {cell: RecallModel(cell) for cell in cells}
     optimizers = {cell: torch.optim.Adam(m.parameters(), lr=lr) for cell, m in models.items()}
     generator = torch.Generator().manual_seed(seed)
     for step in range(1, steps + 1):
-        inputs, targets = memory_batch(distractors, batch, generator)
+        inputs, targets = recall_batch(distractors, batch, generator)
         for cell, model in models.items():
             logits = model(inputs)
             loss = F.cross_entropy(logits, targets)
@@ -73,4 +73,4 @@ def train_memory(
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizers[cell].step()
             accuracy = (logits.argmax(dim=-1) == targets).float().mean().item()
-            yield MemoryStep(cell, step, loss.item(), accuracy)
+            yield RecallStep(cell, step, loss.item(), accuracy)
