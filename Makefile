@@ -9,7 +9,7 @@ SENTIMENT_DATA := $(if $(wildcard $(DATA)/imdb/train.csv.gz),$(DATA)/imdb/train.
 .PHONY: run test lint bench load deploy-check browser train-sentiment evaluate-sentiment clean \
 	train-sentiment-rnn train-sentiment-gru \
 	train-translation train-translation-de-en train-translation-en-de evaluate-translation \
-	train-captioning evaluate-captioning
+	train-captioning evaluate-captioning cards
 
 run: $(VENV)/.runtime
 	$(PY) -m streamlit run app.py
@@ -38,10 +38,12 @@ lint: $(VENV)/.dev
 
 train-sentiment: $(VENV)/.runtime
 	$(PY) -m training.sentiment --data $(SENTIMENT_DATA) --out checkpoints/sentiment.pt $(ARGS)
+	$(PY) -m training.card checkpoints/sentiment.pt
 
 # The same recipe with the note's vanilla cell and with a GRU, for the "Inside an RNN" pages.
 train-sentiment-rnn train-sentiment-gru: train-sentiment-%: $(VENV)/.runtime
 	$(PY) -m training.sentiment --data $(SENTIMENT_DATA) --cell $* --out checkpoints/sentiment-$*.pt $(ARGS)
+	$(PY) -m training.card checkpoints/sentiment-$*.pt
 
 evaluate-sentiment: $(VENV)/.runtime
 	for name in sentiment sentiment-rnn sentiment-gru; do \
@@ -53,9 +55,11 @@ train-translation: train-translation-de-en train-translation-en-de
 
 train-translation-de-en: $(VENV)/.runtime
 	$(PY) -m training.translation --src de --tgt en --data $(TRANSLATION_DATA) $(ARGS)
+	$(PY) -m training.card checkpoints/translation-de-en.pt
 
 train-translation-en-de: $(VENV)/.runtime
 	$(PY) -m training.translation --src en --tgt de --data $(TRANSLATION_DATA) $(ARGS)
+	$(PY) -m training.card checkpoints/translation-en-de.pt
 
 evaluate-translation: $(VENV)/.runtime
 	$(PY) -m training.evaluate checkpoints/translation-de-en.pt --data $(TRANSLATION_DATA)
@@ -65,9 +69,14 @@ CAPTIONING_DATA := $(if $(wildcard $(DATA)/flickr8k/text),$(DATA)/flickr8k,jxie/
 
 train-captioning: $(VENV)/.runtime
 	$(PY) -m training.captioning --data $(CAPTIONING_DATA) $(ARGS)
+	$(PY) -m training.card checkpoints/captioning.pt
 
 evaluate-captioning: $(VENV)/.runtime
 	$(PY) -m training.evaluate checkpoints/captioning.pt --data $(CAPTIONING_DATA)
+
+# The measured part of every model card, from its checkpoint (the prose after it is kept).
+cards: $(VENV)/.runtime
+	$(PY) -m training.card $(filter-out %.resume.pt,$(wildcard checkpoints/*.pt))
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

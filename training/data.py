@@ -6,7 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import datasets
 from datasets import load_dataset
+
+# The scripts print one line about the data they read; the library's own bars ("Generating train
+# split", one per file and split) would bury it.
+datasets.disable_progress_bars()
 
 Rows = list[tuple[str, int]]  # (text, label)
 VALIDATION_PERCENT = 10

@@ -1,0 +1,229 @@
+"""Write the measured part of a model card from its checkpoint: python -m training.card CHECKPOINT ...
+
+A card is `<checkpoint>.md`: the part between the markers below is generated from the checkpoint
+(architecture, parameters, data, the make target and command, seed, versions, epochs, metrics,
+size) and rewritten by this script; the prose after it (what worked, what did not, limits) is
+written by hand and kept. `--check` fails when a card's generated part differs from its checkpoint.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from models import checkpoint as ckpt
+
+BEGIN = "<!-- generated from the checkpoint by `python -m training.card`: edit the prose below, not this -->"
+END = "<!-- end of the generated part -->"
+STRUCTURE = {"sentiment": "many to one", "translation": "many to many", "captioning": "one to many"}
+CELLS = {"rnn": "vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
+COUNTS = ("examples", "sentences", "images")  # how many validation items a metric was measured on
+
+
+def card_path(checkpoint: Path) -> Path:
+    return checkpoint.with_suffix(".md")
+
+
+def generated(checkpoint: Path) -> str:
+    """The card's measured part, from the checkpoint alone."""
+    saved = ckpt.read(checkpoint)
+    train = saved["train"]
+    sections = [
+        BEGIN,
+        f"# Model card: `{checkpoint.name}` ({saved['task']}, {STRUCTURE.get(saved['task'], '')})",
+        _facts_table(checkpoint, saved),
+        "## Data\n\n" + _data(saved["task"], train["args"], saved["metrics"]),
+        "## Training\n\n" + _training(checkpoint, saved["task"], train),
+        "## Validation metrics (recorded when the checkpoint was saved)\n\n"
+        + _metrics_table(saved["metrics"]),
+        END,
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def _facts_table(checkpoint: Path, saved: dict) -> str:
+    weights = [w for w in saved["state_dict"].values() if hasattr(w, "numel")]
+    dtypes = sorted({str(w.dtype).removeprefix("torch.") for w in weights if w.is_floating_point()})
+    rows = [
+        ("architecture", ARCHITECTURES[saved["task"]](saved["config"])),
+        ("vocabulary", f"{saved['config']['vocab_size']:,} entries"),
+        ("parameters", f"{sum(w.numel() for w in weights):,} (stored as {', '.join(dtypes)})"),
+        ("file size", f"{checkpoint.stat().st_size / 1e6:.1f} MB"),
+        ("seed", str(saved["train"]["args"].get("seed", "not recorded"))),
+        ("versions", ", ".join(f"{k} {v}" for k, v in saved["train"].get("versions", {}).items())),
+    ]
+    if "encoder" in saved["train"]:
+        rows.append(("image encoder", saved["train"]["encoder"]))
+    return "| | |\n| --- | --- |\n" + "\n".join(f"| {name} | {value} |" for name, value in rows)
+
+
+def _sentiment(config: dict) -> str:
+    direction = "bidirectional" if config["bidirectional"] else "unidirectional"
+    pools = "max, mean, last" if config.get("pool_last") else "max, mean"
+    return (
+        f"embedding {config['embedding_dim']} -> {config['num_layers']}-layer {direction} "
+        f"{CELLS[config['cell']]}, {config['hidden_dim']} units -> [{pools}] of the states over time "
+        f"-> linear -> sigmoid; reads at most {config['max_tokens']} tokens"
+    )
+
+
+def _translation(config: dict) -> str:
+    direction = "bidirectional " if config["bidirectional"] else ""
+    return (
+        f"{config['source_language']} -> {config['target_language']}: shared piece embedding "
+        f"{config['embedding_dim']} -> {config['num_layers']}-layer {direction}{CELLS[config['cell']]} "
+        f"encoder, {config['hidden_dim']} units a direction -> {CELLS[config['cell']]} decoder, "
+        f"{config['decoder_dim']} units, with attention -> output tied to the embedding"
+    )
+
+
+def _captioning(config: dict) -> str:
+    return (
+        f"{config['encoder']} (frozen, not in this file): 7x7 regions x {config['feature_dim']:,} "
+        f"features -> soft attention ({config['attention_dim']}) -> {CELLS[config['cell']]} decoder, "
+        f"{config['hidden_dim']} units, word embedding {config['embedding_dim']}; "
+        f"at most {config['max_length']} words"
+    )
+
+
+ARCHITECTURES = {"sentiment": _sentiment, "translation": _translation, "captioning": _captioning}
+
+
+def _data(task: str, args: dict, metrics: dict) -> str:
+    sources = args["data"] if isinstance(args["data"], list) else [args["data"]]
+    repeats = args.get("oversample", [])
+    trained = ", ".join(
+        f"`{source}`" + (f" (x{repeats[i]} an epoch)" if i < len(repeats) and repeats[i] != 1 else "")
+        for i, source in enumerate(sources)
+    )
+    if task == "translation":
+        trained += f", {args['src']} -> {args['tgt']}"
+    counts = [f"{name} {count:,} {kind}" for name, kind, count in _validation_counts(metrics)]
+    limit = f" (only the first {args['limit']:,} of each split: `--limit`)" if args.get("limit") else ""
+    return f"- trained on: {trained}{limit}\n- validated on: {', '.join(counts)} (validation splits)"
+
+
+def _validation_counts(metrics: dict) -> list[tuple[str, str, int]]:
+    found = [
+        (name, kind, value[kind])
+        for name, value in metrics.items()
+        if isinstance(value, dict)
+        for kind in COUNTS
+        if kind in value
+    ]
+    return found or [("all", kind, metrics[kind]) for kind in COUNTS if kind in metrics]
+
+
+def _training(checkpoint: Path, task: str, train: dict) -> str:
+    args = train["args"]
+    lines = [
+        f"`{ckpt.train_command(checkpoint, task)}` rebuilds this file with the settings below. "
+        "The run that wrote it:",
+        f"```sh\n{train.get('command', '(not recorded)')}\n```",
+        "| setting | value |\n| --- | --- |\n"
+        + "\n".join(f"| `{k}` | `{_value(v)}` |" for k, v in args.items()),
+        f"Best epoch {train['epochs']} of {args['epochs']} by the validation score, after "
+        f"{train['steps']:,} steps and {train['wall_time_s']:,} s of training.",
+    ]
+    if train.get("history"):
+        lines.append(_history_table(train["history"], best=train["epochs"]))
+    if train.get("history_source"):
+        lines.append(f"History: {train['history_source']}.")
+    return "\n\n".join(lines)
+
+
+def _settings(args: dict) -> str:
+    rows = "\n".join(f"| `{name}` | `{_value(value)}` |" for name, value in args.items())
+    table = f"| setting | value |\n| --- | --- |\n{rows}"
+    return f"<details><summary>Every setting (<code>train.args</code>)</summary>\n\n{table}\n\n</details>"
+
+
+def _value(value) -> str:
+    return " ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _numbers(metrics: dict) -> dict[str, float]:
+    """The metrics' figures by name, nested sources flattened ("imdb accuracy"), counts left out."""
+    flat = {}
+    for name, value in metrics.items():
+        if isinstance(value, dict):
+            flat |= {f"{name} {k}": v for k, v in _numbers(value).items()}
+        elif isinstance(value, (int, float)) and name not in COUNTS and name != "beam_size":
+            flat["score (picks the epoch)" if name == "score" else name] = value
+    return flat
+
+
+def _figure(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:.4f}" if abs(value) <= 1 else f"{value:.2f}"
+
+
+def _loss(value) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def _history_table(history: list[dict], best: int) -> str:
+    names = list(_numbers(history[0]["validation"]))
+    header = ["epoch", "train loss", "gradient norm", *names]
+    rows = []
+    for entry in history:
+        figures = _numbers(entry["validation"])
+        cells = [str(entry["epoch"]), _loss(entry["train_loss"]), _loss(entry.get("grad_norm"))]
+        cells += [_figure(figures.get(name)) for name in names]
+        if entry["epoch"] == best:
+            cells = [f"**{cell}**" if cell else cell for cell in cells]
+        rows.append(cells)
+    return "\n".join("| " + " | ".join(row) + " |" for row in [header, ["---"] * len(header), *rows])
+
+
+def _metrics_table(metrics: dict) -> str:
+    rows = [f"| {name} | {_figure(value)} |" for name, value in _numbers(metrics).items()]
+    counts = ", ".join(f"{name} {count:,} {kind}" for name, kind, count in _validation_counts(metrics))
+    beam = f", beam {metrics['beam_size']}" if "beam_size" in metrics else ""
+    return "| metric | value |\n| --- | --- |\n" + "\n".join(rows) + f"\n\nOn {counts}{beam}."
+
+
+def split(card: str) -> tuple[str | None, str]:
+    """(generated part or None, hand-written prose) of a card's text."""
+    if BEGIN not in card or END not in card:
+        return None, card
+    head, rest = card.split(BEGIN, 1)
+    body, prose = rest.split(END, 1)
+    return BEGIN + body + END + "\n", head + prose.lstrip("\n")
+
+
+def write(checkpoint: Path) -> Path:
+    """Rewrite the generated part of the checkpoint's card, keeping its prose."""
+    path = card_path(checkpoint)
+    prose = (
+        split(path.read_text())[1] if path.exists() else "## Notes\n\nWhat worked, what did not, limits.\n"
+    )
+    path.write_text(generated(checkpoint) + "\n" + prose)
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("checkpoints", nargs="+", type=Path, help="checkpoint files (.pt)")
+    parser.add_argument("--check", action="store_true", help="only compare; exit 1 if a card is stale")
+    args = parser.parse_args(argv)
+    stale = []
+    for checkpoint in args.checkpoints:
+        try:
+            if args.check:
+                current = (
+                    split(card_path(checkpoint).read_text())[0] if card_path(checkpoint).exists() else None
+                )
+                stale += [] if current == generated(checkpoint) else [str(card_path(checkpoint))]
+            else:
+                print(f"wrote {write(checkpoint)}")
+        except ckpt.CheckpointError as error:
+            raise SystemExit(str(error)) from None
+    if stale:
+        raise SystemExit(
+            f"stale model cards (run python -m training.card on their checkpoints): {', '.join(stale)}"
+        )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
