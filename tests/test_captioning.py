@@ -1,6 +1,8 @@
 """The captioning model: features, one decoder step for training and decoding, every kind of image."""
 
 import io
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -9,7 +11,8 @@ from PIL import Image
 
 from models import images, vision
 from models.search import EOS, beam_search, greedy
-from tests.conftest import picture, tiny_captioning
+from tests.conftest import ROOT, picture, tiny_captioning
+from training import pictures
 
 PICTURES = [picture("red"), picture("blue", (30, 90)), picture("green", (200, 20))]
 
@@ -157,3 +160,21 @@ def test_an_empty_caption_is_a_result_too():
     result = predictor.analyze(PICTURES[0], beam_size=2)
     assert result.text == "" and result.tokens == [] and result.states == {}
     assert result.attention.shape == (0, vision.GRID, vision.GRID)
+
+
+@pytest.mark.parametrize("name", ["camera.jpg", "astronaut.jpg"])
+def test_training_reads_a_photo_as_the_app_does(name):
+    """torchvision's path in training and PIL's in the app give the encoder the same picture."""
+    path = ROOT / "assets" / "gallery" / name
+    trained = pictures.encoder_input(path)
+    served = images.pixels([images.open_image(path)])[0]
+    assert trained.shape == served.shape == (3, images.SIZE, images.SIZE)
+    assert (trained - served).abs().mean() < 0.02
+
+
+def test_pages_never_import_torchvision():
+    """It costs each app process about 175 MB; only training uses it."""
+    app = "from streamlit.testing.v1 import AppTest; AppTest.from_file('app.py', default_timeout=60).run()"
+    check = f"import sys; {app}; import models, ui; assert 'torchvision' not in sys.modules, 'imported'"
+    run = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-1500:]

@@ -217,7 +217,7 @@ def test_captioning_resumes_from_the_cached_features(tmp_path, capsys):
 def test_captioning_data_problems_are_named(tmp_path):
     folder = write_captioning_data(tmp_path)
     (folder / "images" / "red0.jpg").write_bytes(b"not a jpeg")
-    with pytest.raises(SystemExit, match="red0.jpg: This file is not an image"):
+    with pytest.raises(SystemExit, match="red0.jpg: not an image that can be decoded"):
         train_captioning(folder, tmp_path)
     (folder / "text" / "Flickr_8k.devImages.txt").unlink()
     with pytest.raises(SystemExit, match="missing .*Flickr_8k.devImages.txt"):

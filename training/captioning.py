@@ -11,12 +11,12 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from models import images, vision
+from models import vision
 from models.captioning import SPECIALS, Captioner, CaptioningConfig, CaptioningPredictor
 from models.checkpoint import atomic_save
 from models.search import BOS, EOS, PAD
 from models.text import Vocab, caption_words, pad_batch
-from training import data, loop
+from training import data, loop, pictures
 from training.flags import option, pick
 
 
@@ -53,26 +53,33 @@ def cached_features(
     images and encoder, and kept in `cache_dir`: the encoder is frozen, so every epoch would compute
     the same."""
     origin = str(Path(source).resolve()) if Path(source).exists() else source
-    key = hashlib.sha256("\n".join([vision.encoder_version(), origin, *split.ids]).encode()).hexdigest()[:16]
+    described = [vision.encoder_version(), pictures.PIPELINE, origin, *split.ids]
+    key = hashlib.sha256("\n".join(described).encode()).hexdigest()[:16]
     path = Path(cache_dir).expanduser() / f"features-{vision.ENCODER}-{key}.pt"
     if path.is_file():
         return torch.load(path, weights_only=True)
     chunks = []
     for start in tqdm(range(0, len(split.ids), batch_size), desc="encoding images", file=sys.stderr):
         indices = range(start, min(start + batch_size, len(split.ids)))
-        pictures = [_open(split, i) for i in indices]
         with torch.inference_mode():
-            chunks.append(encoder(images.pixels(pictures)).half())
+            chunks.append(encoder(_encoder_input(split, indices)).half())
     features = torch.cat(chunks)
     atomic_save(features, path)
     return features
 
 
-def _open(split: data.CaptionedImages, index: int):
+def _encoder_input(split: data.CaptionedImages, indices: range) -> torch.Tensor:
+    return torch.stack([_picture(split, i) for i in indices])
+
+
+def _picture(split: data.CaptionedImages, index: int) -> torch.Tensor:
     try:
-        return images.open_image(split.image(index))
-    except images.ImageError as error:
-        raise data.DataError(f"image {split.ids[index]}: {error}") from None
+        return pictures.encoder_input(split.image(index))
+    except (RuntimeError, OSError, ValueError) as error:  # what decoding raises on a damaged file
+        reason = (str(error).splitlines() or [type(error).__name__])[0][:120]
+        raise data.DataError(
+            f"image {split.ids[index]}: not an image that can be decoded ({reason})"
+        ) from None
 
 
 def bleu(predictor: CaptioningPredictor, features: torch.Tensor, captions: list[list[str]], beam_size: int):
