@@ -3,6 +3,7 @@ against the targets, printed as a table and written as JSON."""
 
 import argparse
 import json
+import os
 import platform
 from pathlib import Path
 
@@ -44,11 +45,15 @@ def main() -> None:
     machine = {
         "python": platform.python_version(),
         "torch": torch.__version__,
-        "cpus": torch.get_num_threads(),
+        "cpus": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
     }
     report = {"machine": machine, "sections": sections, "targets": verdicts}
     Path(args.report).write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {args.report}")
+    missed = [v["what"] for v in verdicts if not v["met"]]
+    if missed:
+        raise SystemExit(f"targets missed: {'; '.join(missed)}")
 
 
 def check(sections: dict, key: tuple[str, str], limit: float) -> dict:

@@ -9,6 +9,7 @@ from torch import nn
 
 from models import images, vision
 from models.cells import FUSED, step_layer, trace_layer
+from models.checkpoint import CheckpointError
 from models.search import BOS, PAD, beam_search, greedy, until_eos
 from models.text import PAD as PAD_TOKEN
 from models.text import UNK, Vocab
@@ -124,7 +125,9 @@ class CaptioningPredictor:
 
     def __init__(self, model: Captioner, vocab: Vocab, checkpoint: dict | None = None):
         if model.config.encoder != vision.ENCODER:
-            raise ValueError(f"decoder trained on {model.config.encoder!r} features, not {vision.ENCODER!r}")
+            raise CheckpointError(
+                f"decoder trained on {model.config.encoder!r} features, not {vision.ENCODER!r}"
+            )
         self.model = model.eval()
         self.config = model.config
         self.vocab = vocab
@@ -136,7 +139,7 @@ class CaptioningPredictor:
         config = CaptioningConfig(**checkpoint["config"])
         vocab = Vocab(checkpoint["vocab"]["words"])
         if len(vocab) != config.vocab_size or vocab.tokens[: len(SPECIALS)] != SPECIALS:
-            raise ValueError(f"a vocabulary of {len(vocab)} words for a model of {config.vocab_size}")
+            raise CheckpointError(f"a vocabulary of {len(vocab)} words for a model of {config.vocab_size}")
         predictor = cls(Captioner(config), vocab, checkpoint)
         predictor.model.load_state_dict({k: v.float() for k, v in checkpoint["state_dict"].items()})
         return predictor

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from models.checkpoint import CheckpointError
 from models.encoder import RecurrentEncoder
 from models.text import Vocab, pad_batch, tokenize
 
@@ -89,7 +90,7 @@ class SentimentPredictor:
         config = SentimentConfig(**checkpoint["config"])
         vocab = Vocab(checkpoint["vocab"]["words"])
         if len(vocab) != config.vocab_size:
-            raise ValueError(f"{len(vocab)} words for an embedding of {config.vocab_size}")
+            raise CheckpointError(f"{len(vocab)} words for an embedding of {config.vocab_size}.")
         model = SentimentModel(config)
         model.load_state_dict({k: v.float() for k, v in checkpoint["state_dict"].items()})
         return cls(model, vocab, checkpoint)

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from models.cells import FUSED, trace_layer
+from models.checkpoint import CheckpointError
 from models.encoder import RecurrentEncoder
 from models.search import BOS, EOS, PAD, beam_search, greedy
 from models.text import pad_batch
@@ -138,9 +139,12 @@ class TranslationPredictor:
     @classmethod
     def from_checkpoint(cls, checkpoint: dict) -> "TranslationPredictor":
         config = TranslationConfig(**checkpoint["config"])
-        predictor = cls(Seq2Seq(config), checkpoint["vocab"]["sentencepiece"], checkpoint)
+        try:
+            predictor = cls(Seq2Seq(config), checkpoint["vocab"]["sentencepiece"], checkpoint)
+        except (RuntimeError, TypeError) as error:  # what sentencepiece raises on a damaged model
+            raise CheckpointError(f"its sentencepiece model cannot be read ({error}).") from None
         if predictor.pieces.get_piece_size() != config.vocab_size:
-            raise ValueError(
+            raise CheckpointError(
                 f"{predictor.pieces.get_piece_size()} pieces for a vocabulary of {config.vocab_size}"
             )
         weights = {k: v.float() for k, v in checkpoint["state_dict"].items()}

@@ -78,12 +78,12 @@ def words(stored: dict) -> list[str]:
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda c: {"config": {**c["config"], "hidden_dim": 99}}, "does not fit"),
-        (lambda c: {"config": {**c["config"], "hidden_dim": 0}}, "does not fit"),
-        (lambda c: {"config": {**c["config"], "colour": "red"}}, "does not fit"),
-        (lambda c: {"vocab": {"words": words(c)[2:]}}, "does not fit"),
-        (lambda c: {"vocab": {"words": [*words(c), "extra"]}}, "does not fit"),
-        (lambda c: {"state_dict": ["not", "a", "dict"]}, "does not fit"),
+        (lambda c: {"config": {**c["config"], "hidden_dim": 99}}, "not a usable checkpoint"),
+        (lambda c: {"config": {**c["config"], "hidden_dim": 0}}, "not a usable checkpoint"),
+        (lambda c: {"config": {**c["config"], "colour": "red"}}, "not a usable checkpoint"),
+        (lambda c: {"vocab": {"words": words(c)[2:]}}, "not a usable checkpoint"),
+        (lambda c: {"vocab": {"words": [*words(c), "extra"]}}, "not a usable checkpoint"),
+        (lambda c: {"state_dict": ["not", "a", "dict"]}, "not a usable checkpoint"),
         (lambda c: {"task": "poetry"}, "unknown task"),
         (lambda c: {"task": ["sentiment"]}, "unknown task"),
         (lambda c: {"format_version": "1"}, "no valid format version"),
@@ -126,3 +126,19 @@ def test_interrupted_save_keeps_the_old_file(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         save_sentiment(path, tiny_sentiment(seed=1))
     assert path.read_bytes() == before
+
+
+def test_every_predictor_is_a_predictor(fixture_checkpoints):
+    for path in sorted(fixture_checkpoints.glob("*.pt")):
+        assert isinstance(models.load(path), models.Predictor), path.name
+
+
+def test_a_bug_in_the_code_is_not_blamed_on_the_file(tmp_path, monkeypatch):
+    path = save_sentiment(tmp_path / "sentiment.pt", tiny_sentiment())
+
+    def broken(cls, checkpoint):
+        raise AttributeError("a bug")
+
+    monkeypatch.setattr(models.SentimentPredictor, "from_checkpoint", classmethod(broken))
+    with pytest.raises(AttributeError, match="a bug"):
+        models.load(path)
