@@ -31,14 +31,14 @@ class CaptioningConfig:
 
 
 @dataclass
-class Memory:
+class Attended:
     """The image as every decoder step reads it."""
 
     features: torch.Tensor  # [batch, regions, feature_dim]
     keys: torch.Tensor  # [batch, regions, attention_dim]: W_f f_i, computed once
 
-    def select(self, index: torch.Tensor) -> "Memory":
-        return Memory(self.features[index], self.keys[index])
+    def select(self, index: torch.Tensor) -> "Attended":
+        return Attended(self.features[index], self.keys[index])
 
 
 @dataclass
@@ -70,18 +70,19 @@ class Captioner(nn.Module):
         self.output_bias = nn.Parameter(torch.zeros(config.vocab_size))
         self.dropout = nn.Dropout(config.dropout)
 
-    def start(self, features: torch.Tensor) -> tuple[Memory, object]:
-        """Region features [batch, regions, feature_dim] -> memory and the cell's initial state."""
+    def start(self, features: torch.Tensor) -> tuple[Attended, object]:
+        """Region features [batch, regions, feature_dim] -> what the decoder attends to, and the
+        cell's initial state."""
         initial = torch.tanh(self.initial(features.mean(dim=1)))[None]  # [1, batch, hidden (x2)]
         state = tuple(initial.chunk(2, dim=-1)) if self.config.cell == "lstm" else initial
-        return Memory(features, self.keys(features)), state
+        return Attended(features, self.keys(features)), state
 
-    def step(self, tokens: torch.Tensor, state, memory: Memory) -> CaptionStep:
+    def step(self, tokens: torch.Tensor, state, attended: Attended) -> CaptionStep:
         """The one decoder step: previous words [batch] -> next-word logits."""
         h = (state[0] if isinstance(state, tuple) else state)[0]  # [batch, hidden]
-        scores = self.score(torch.tanh(memory.keys + self.query(h)[:, None])).squeeze(-1)
+        scores = self.score(torch.tanh(attended.keys + self.query(h)[:, None])).squeeze(-1)
         attention = scores.softmax(dim=-1)  # [batch, regions]
-        seen = (attention[:, None] @ memory.features).squeeze(1)  # [batch, feature_dim]
+        seen = (attention[:, None] @ attended.features).squeeze(1)  # [batch, feature_dim]
         context = torch.sigmoid(self.gate(h)) * seen
         inputs = torch.cat([self.dropout(self.embedding(tokens)), context], dim=-1)
         hidden, state = step_layer(self.cell, inputs, state)
@@ -89,18 +90,18 @@ class Captioner(nn.Module):
         logits = self.dropout(combined) @ self.embedding.weight.T + self.output_bias  # tied
         return CaptionStep(logits, state, attention, inputs)
 
-    def next_token(self, tokens: torch.Tensor, state, memory: Memory) -> tuple[torch.Tensor, object]:
+    def next_token(self, tokens: torch.Tensor, state, attended: Attended) -> tuple[torch.Tensor, object]:
         """`step` as the search functions call it: (logits, next state)."""
-        out = self.step(tokens, state, memory)
+        out = self.step(tokens, state, attended)
         return out.logits, out.state
 
     def forward(self, features: torch.Tensor, words_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Teacher forcing over words_in = BOS + caption [batch, steps]:
         logits [batch, steps, vocab] and attention [batch, steps, regions]."""
-        memory, state = self.start(features)
+        attended, state = self.start(features)
         logits, attention = [], []
         for tokens in words_in.unbind(dim=1):
-            step = self.step(tokens, state, memory)
+            step = self.step(tokens, state, attended)
             state = step.state
             logits.append(step.logits)
             attention.append(step.attention)
@@ -164,12 +165,12 @@ class CaptioningPredictor:
 
     @torch.inference_mode()
     def caption_features(self, features: torch.Tensor, beam_size: int = 3, max_length: int | None = None):
-        memory, state = self.model.start(features)
+        attended, state = self.model.start(features)
         step, limit = self.model.next_token, max_length or self.config.max_length
         if beam_size == 1:
-            outputs = greedy(step, state, memory, limit)
+            outputs = greedy(step, state, attended, limit)
         else:
-            outputs = [best[0][0] for best in beam_search(step, state, memory, beam_size, limit)]
+            outputs = [best[0][0] for best in beam_search(step, state, attended, beam_size, limit)]
         return [self.words(ids) for ids in outputs]
 
     def words(self, ids: list[int]) -> str:
@@ -181,11 +182,11 @@ class CaptioningPredictor:
     ) -> CaptionAnalysis:
         image = images.open_image(picture)
         features = self.encoder(images.pixels([image]))
-        memory, state = self.model.start(features)
+        attended, state = self.model.start(features)
         limit = max_length or self.config.max_length
-        beams = beam_search(self.model.next_token, state, memory, beam_size, limit)[0]
+        beams = beam_search(self.model.next_token, state, attended, beam_size, limit)[0]
         words = beams[0][0]
-        steps = self._teacher_force(words, state, memory)
+        steps = self._teacher_force(words, state, attended)
         chosen = [step.logits.softmax(dim=-1)[0, word].item() for step, word in zip(steps, words)]
         return CaptionAnalysis(
             text=self.words(words),
@@ -197,11 +198,11 @@ class CaptioningPredictor:
             image=np.asarray(image),
         )
 
-    def _teacher_force(self, words: list[int], state, memory: Memory) -> list[CaptionStep]:
+    def _teacher_force(self, words: list[int], state, attended: Attended) -> list[CaptionStep]:
         """The decoder's steps that produced `words` (the chosen beam), one per word."""
         steps = []
         for token in [BOS, *words[:-1]] if words else []:
-            steps.append(self.model.step(torch.tensor([token]), state, memory))
+            steps.append(self.model.step(torch.tensor([token]), state, attended))
             state = steps[-1].state
         return steps
 
@@ -216,5 +217,5 @@ class CaptioningPredictor:
             return {}
         inputs = torch.cat([s.inputs for s in steps])  # [words, embedding + feature]
         h0, c0 = (initial[0][0, 0], initial[1][0, 0]) if isinstance(initial, tuple) else (initial[0, 0], None)
-        traced = trace_layer(self.model.cell, inputs, initial=h0, initial_memory=c0)
+        traced = trace_layer(self.model.cell, inputs, initial=h0, initial_cell=c0)
         return {name: values.numpy() for name, values in traced.items()}

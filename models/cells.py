@@ -27,11 +27,11 @@ def trace_layer(
     layer: nn.RNNBase,
     inputs: torch.Tensor,
     initial: torch.Tensor | None = None,
-    initial_memory: torch.Tensor | None = None,
+    initial_cell: torch.Tensor | None = None,
     offsets: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
     """Run one single-layer, one-direction fused module step by step over `inputs` [steps, input_dim],
-    from the hidden state `initial` and, for an LSTM, the memory `initial_memory` (each [hidden_dim],
+    from the hidden state `initial` and, for an LSTM, the cell state `initial_cell` (each [hidden_dim],
     zeros if None). `offsets` [steps, hidden_dim], added to each h_t before the next step reads it,
     are zeros whose gradient is the total gradient dL/dh_t (backpropagation through time).
 
@@ -43,7 +43,7 @@ def trace_layer(
     zeros = inputs.new_zeros(layer.hidden_size)
     state = {
         "h": zeros if initial is None else initial,
-        "c": zeros if initial_memory is None else initial_memory,
+        "c": zeros if initial_cell is None else initial_cell,
     }
     if offsets is None:
         return _all_steps_at_once(layer, inputs, x_proj, state)
@@ -73,7 +73,7 @@ def step_layer(layer: nn.RNNBase, x: torch.Tensor, state) -> tuple[torch.Tensor,
 
 def _all_steps_at_once(layer: nn.RNNBase, inputs: torch.Tensor, x_proj: torch.Tensor, initial: dict):
     """The fused kernel yields every h_t; given each step's h_{t-1}, the equations of all steps run
-    as one batch. Only the LSTM's memory, c_t = f_t c_{t-1} + i_t g_t, is left to a (cheap) loop."""
+    as one batch. Only the LSTM's cell state, c_t = f_t c_{t-1} + i_t g_t, is left to a (cheap) loop."""
     h0, c0 = initial["h"], initial["c"]
     fused_state = (h0[None, None], c0[None, None]) if isinstance(layer, nn.LSTM) else h0[None, None]
     batch = inputs[None] if layer.batch_first else inputs[:, None]
@@ -83,10 +83,10 @@ def _all_steps_at_once(layer: nn.RNNBase, inputs: torch.Tensor, x_proj: torch.Te
     if not isinstance(layer, nn.LSTM):
         return STEPS[cell_type(layer)](x_proj, h_proj, {"h": h_prev})
     gates = _lstm_gates(x_proj + h_proj)
-    memory, c = c0, []
+    c_t, c = c0, []
     for i_t, f_t, g_t in zip(gates["input_gate"], gates["forget_gate"], gates["candidate"]):
-        memory = f_t * memory + i_t * g_t
-        c.append(memory)
+        c_t = f_t * c_t + i_t * g_t
+        c.append(c_t)
     c = torch.stack(c)
     return {"h": gates["output_gate"] * torch.tanh(c), "c": c, **gates}
 

@@ -7,18 +7,18 @@ import torch.nn.functional as F
 
 PAD, UNK, BOS, EOS = 0, 1, 2, 3  # the ids every decoder vocabulary reserves
 
-# step(tokens [rows], cell state, memory) -> (logits [rows, vocab], next cell state). The memory (what
-# the decoder attends to) has a .select(rows); the cell state is a fused cell's (see select_state).
+# step(tokens [rows], cell state, attended) -> (logits [rows, vocab], next cell state). `attended`
+# (what the decoder attends to) has a .select(rows); the cell state is a fused cell's (see select_state).
 Step = Callable[[torch.Tensor, object, object], tuple[torch.Tensor, object]]
 
 
-def greedy(step: Step, state, memory, max_length: int) -> list[list[int]]:
+def greedy(step: Step, state, attended, max_length: int) -> list[list[int]]:
     """The most likely token at every step, until EOS or max_length."""
     batch = _rows(state)
     tokens = torch.full((batch,), BOS)
     outputs, done = [], torch.zeros(batch, dtype=torch.bool)
     for _ in range(max_length):
-        logits, state = step(tokens, state, memory)
+        logits, state = step(tokens, state, attended)
         tokens = logits.argmax(dim=-1)
         outputs.append(tokens)
         done |= tokens == EOS
@@ -27,13 +27,13 @@ def greedy(step: Step, state, memory, max_length: int) -> list[list[int]]:
     return [until_eos(row) for row in torch.stack(outputs, dim=1).tolist()]
 
 
-def beam_search(step: Step, state, memory, beam_size: int, max_length: int):
+def beam_search(step: Step, state, attended, beam_size: int, max_length: int):
     """Batched beam search: every input's beams advance together as one batch of rows.
 
     Returns, per input, its beams as (token ids, length-normalised log-probability), best first."""
     batch = _rows(state)
     rows = torch.arange(batch).repeat_interleave(beam_size)  # beam b of input i is row i * K + b
-    state, memory = select_state(state, rows), memory.select(rows)  # beams never leave their input's rows
+    state, attended = select_state(state, rows), attended.select(rows)  # beams never leave their input's rows
     scores = torch.full((batch, beam_size), float("-inf"))
     scores[:, 0] = 0.0  # all beams start identical: keep one
     tokens = torch.full((batch * beam_size,), BOS)
@@ -41,7 +41,7 @@ def beam_search(step: Step, state, memory, beam_size: int, max_length: int):
     finished = torch.zeros(batch * beam_size, dtype=torch.bool)
     lengths = torch.zeros(batch * beam_size)
     for _ in range(max_length):
-        logits, state = step(tokens, state, memory)
+        logits, state = step(tokens, state, attended)
         log_probs = F.log_softmax(logits, dim=-1)  # [batch * K, vocab]
         vocab = log_probs.size(-1)
         log_probs[finished] = float("-inf")

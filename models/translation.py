@@ -31,15 +31,15 @@ class TranslationConfig:
 
 
 @dataclass
-class Memory:
+class Attended:
     """The encoded source as every decoder step reads it."""
 
     outputs: torch.Tensor  # [batch, source_steps, encoder_dim]
     keys: torch.Tensor  # [batch, source_steps, decoder_dim]: W_a h_s, computed once
     mask: torch.Tensor  # [batch, source_steps], True on real tokens
 
-    def select(self, index: torch.Tensor) -> "Memory":
-        return Memory(self.outputs[index], self.keys[index], self.mask[index])
+    def select(self, index: torch.Tensor) -> "Attended":
+        return Attended(self.outputs[index], self.keys[index], self.mask[index])
 
 
 @dataclass
@@ -72,8 +72,9 @@ class Seq2Seq(nn.Module):
         self.output_bias = nn.Parameter(torch.zeros(config.vocab_size))
         self.dropout = nn.Dropout(config.dropout)
 
-    def encode(self, ids: torch.Tensor, lengths: torch.Tensor) -> tuple[Memory, object, torch.Tensor]:
-        """Source ids [batch, steps] -> memory, the decoder's initial state, and its h_0 [batch, dim]."""
+    def encode(self, ids: torch.Tensor, lengths: torch.Tensor) -> tuple[Attended, object, torch.Tensor]:
+        """Source ids [batch, steps] -> what the decoder attends to, its initial state, and its h_0
+        [batch, dim]."""
         outputs = self.encoder(self.dropout(self.embedding(ids)), lengths)
         mask = torch.arange(ids.size(1))[None, :] < lengths[:, None]
         mean = (outputs * mask[:, :, None]).sum(dim=1) / lengths[:, None]
@@ -81,27 +82,27 @@ class Seq2Seq(nn.Module):
         state = h0[None].contiguous()  # [1, batch, decoder_dim]
         if self.config.cell == "lstm":
             state = (state, torch.zeros_like(state))
-        return Memory(outputs, self.attention(outputs), mask), state, h0
+        return Attended(outputs, self.attention(outputs), mask), state, h0
 
-    def decode(self, tokens: torch.Tensor, state, memory: Memory) -> DecoderStep:
+    def decode(self, tokens: torch.Tensor, state, attended: Attended) -> DecoderStep:
         """The one decoder step function, over tokens [batch, steps] (steps = 1 when decoding)."""
         hidden, state = self.decoder(self.dropout(self.embedding(tokens)), state)
-        scores = hidden @ memory.keys.transpose(1, 2)  # [batch, steps, source_steps]
-        attention = scores.masked_fill(~memory.mask[:, None, :], float("-inf")).softmax(dim=-1)
-        context = attention @ memory.outputs  # [batch, steps, encoder_dim]
+        scores = hidden @ attended.keys.transpose(1, 2)  # [batch, steps, source_steps]
+        attention = scores.masked_fill(~attended.mask[:, None, :], float("-inf")).softmax(dim=-1)
+        context = attention @ attended.outputs  # [batch, steps, encoder_dim]
         combined = torch.tanh(self.combine(self.dropout(torch.cat([hidden, context], dim=-1))))
         logits = self.dropout(combined) @ self.embedding.weight.T + self.output_bias  # tied
         return DecoderStep(logits, state, attention, hidden)
 
-    def next_token(self, tokens: torch.Tensor, state, memory: Memory) -> tuple[torch.Tensor, object]:
+    def next_token(self, tokens: torch.Tensor, state, attended: Attended) -> tuple[torch.Tensor, object]:
         """`decode` as the search functions call it: one token per row [rows] -> logits [rows, vocab]."""
-        out = self.decode(tokens[:, None], state, memory)
+        out = self.decode(tokens[:, None], state, attended)
         return out.logits[:, -1], out.state
 
     def forward(self, source, source_lengths, target_in) -> torch.Tensor:
         """Teacher forcing: logits [batch, target_steps, vocab] for target_in = BOS + target."""
-        memory, state, _ = self.encode(source, source_lengths)
-        return self.decode(target_in, state, memory).logits
+        attended, state, _ = self.encode(source, source_lengths)
+        return self.decode(target_in, state, attended).logits
 
 
 @dataclass(frozen=True)
@@ -177,25 +178,25 @@ class TranslationPredictor:
         """Translations of `texts`, decoded together (beam_size 1 is greedy)."""
         sources = [self.encode(text)[0] for text in texts]
         ids, lengths = pad_batch(sources)
-        memory, state, _ = self.model.encode(ids, lengths)
+        attended, state, _ = self.model.encode(ids, lengths)
         limit = self._max_length(int(lengths.max()), max_length)
         step = self.model.next_token
         if beam_size == 1:
-            outputs = greedy(step, state, memory, limit)
+            outputs = greedy(step, state, attended, limit)
         else:
-            outputs = [best[0][0] for best in beam_search(step, state, memory, beam_size, limit)]
+            outputs = [best[0][0] for best in beam_search(step, state, attended, beam_size, limit)]
         return [self.pieces.decode(output) for output in outputs]
 
     @torch.inference_mode()
     def analyze(self, text: str, beam_size: int = 5, max_length: int | None = None) -> TranslationAnalysis:
         source, truncated = self.encode(text)
         ids, lengths = pad_batch([source])
-        memory, state, h0 = self.model.encode(ids, lengths)
+        attended, state, h0 = self.model.encode(ids, lengths)
         limit = self._max_length(len(source), max_length)
-        beams = beam_search(self.model.next_token, state, memory, beam_size, limit)[0]
+        beams = beam_search(self.model.next_token, state, attended, beam_size, limit)[0]
         output = beams[0][0] + [EOS]
         # Teacher-force the chosen output through the same step to read its attention.
-        step = self.model.decode(torch.tensor([[BOS, *output[:-1]]]), state, memory)
+        step = self.model.decode(torch.tensor([[BOS, *output[:-1]]]), state, attended)
         embedded = self.model.embedding(torch.tensor([BOS, *output[:-1]]))
         decoder = trace_layer(self.model.decoder, embedded, initial=h0[0])
         encoder = self.model.encoder.trace(self.model.embedding(ids[0]))

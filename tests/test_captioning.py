@@ -32,10 +32,10 @@ def test_features_are_a_grid_of_regions(predictor):
 @torch.inference_mode()
 def test_beam_of_one_is_greedy(cell):
     predictor = tiny_captioning(cell, seed=3)
-    memory, state = predictor.model.start(torch.randn(4, 49, vision.FEATURE_DIM))
+    attended, state = predictor.model.start(torch.randn(4, 49, vision.FEATURE_DIM))
     step = predictor.model.next_token
-    beams = beam_search(step, state, memory, beam_size=1, max_length=8)
-    assert [b[0][0] for b in beams] == greedy(step, state, memory, max_length=8)
+    beams = beam_search(step, state, attended, beam_size=1, max_length=8)
+    assert [b[0][0] for b in beams] == greedy(step, state, attended, max_length=8)
 
 
 @pytest.mark.parametrize("beam_size", [1, 3])
@@ -61,8 +61,8 @@ def test_teacher_forcing_equals_stepping_and_the_trace_equals_the_fused_cell(pre
     features = predictor.features(PICTURES[:1])
     words = torch.tensor([[2, 5, 6, 7]])
     logits, attention = predictor.model(features, words)
-    memory, state = predictor.model.start(features)
-    steps = predictor._teacher_force([5, 6, 7, 3], state, memory)
+    attended, state = predictor.model.start(features)
+    steps = predictor._teacher_force([5, 6, 7, 3], state, attended)
     torch.testing.assert_close(logits[0], torch.cat([s.logits for s in steps]))
     torch.testing.assert_close(attention[0], torch.cat([s.attention for s in steps]))
     traced = predictor._trace(steps, state)

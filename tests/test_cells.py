@@ -62,8 +62,8 @@ def test_stepping_one_step_at_a_time_equals_all_steps_at_once(cell):
     layer = FUSED[cell](5, 7, batch_first=True)
     x, h0, c0 = torch.randn(11, 5), torch.randn(7), torch.randn(7)
     with torch.no_grad():
-        at_once = trace_layer(layer, x, initial=h0, initial_memory=c0)
-        stepped = trace_layer(layer, x, initial=h0, initial_memory=c0, offsets=torch.zeros(11, 7))
+        at_once = trace_layer(layer, x, initial=h0, initial_cell=c0)
+        stepped = trace_layer(layer, x, initial=h0, initial_cell=c0, offsets=torch.zeros(11, 7))
     assert set(at_once) == set(stepped) == set(TRACED[cell])
     for name in TRACED[cell]:
         torch.testing.assert_close(at_once[name], stepped[name], atol=1e-5, rtol=1e-5)

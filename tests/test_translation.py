@@ -23,10 +23,10 @@ def encoded(predictor, texts):
 @torch.inference_mode()
 def test_beam_of_one_is_greedy(cell):
     predictor = tiny_translation(cell, seed=3)
-    memory, state, _ = encoded(predictor, SOURCES)
+    attended, state, _ = encoded(predictor, SOURCES)
     step = predictor.model.next_token
-    beams = beam_search(step, state, memory, beam_size=1, max_length=12)
-    assert [b[0][0] for b in beams] == greedy(step, state, memory, max_length=12)
+    beams = beam_search(step, state, attended, beam_size=1, max_length=12)
+    assert [b[0][0] for b in beams] == greedy(step, state, attended, max_length=12)
 
 
 @pytest.mark.parametrize("beam_size", [1, 4])
@@ -39,11 +39,11 @@ def test_batched_translation_equals_one_by_one(beam_size):
 @torch.inference_mode()
 def test_decoding_a_whole_target_equals_stepping_it():
     predictor = tiny_translation("lstm", seed=2)
-    memory, state, _ = encoded(predictor, SOURCES[:2])
+    attended, state, _ = encoded(predictor, SOURCES[:2])
     tokens = torch.tensor([[BOS, 5, 9, 7], [BOS, 6, 6, 8]])
-    whole = predictor.model.decode(tokens, state, memory)
+    whole = predictor.model.decode(tokens, state, attended)
     for t in range(tokens.size(1)):
-        step = predictor.model.decode(tokens[:, t : t + 1], state, memory)
+        step = predictor.model.decode(tokens[:, t : t + 1], state, attended)
         state = step.state
         assert torch.allclose(step.logits[:, 0], whole.logits[:, t], atol=1e-5)
         assert torch.allclose(step.attention[:, 0], whole.attention[:, t], atol=1e-6)
@@ -69,9 +69,9 @@ def test_analyze_gives_aligned_views():
 def test_decoder_trace_is_the_fused_decoder():
     predictor = tiny_translation(seed=5)
     result = predictor.analyze(SOURCES[1], beam_size=1)
-    memory, state, h0 = encoded(predictor, SOURCES[1:2])
+    attended, state, h0 = encoded(predictor, SOURCES[1:2])
     ids = [predictor.pieces.piece_to_id(p) for p in result.target_tokens[:-1]]
-    step = predictor.model.decode(torch.tensor([[BOS, *ids]]), state, memory)
+    step = predictor.model.decode(torch.tensor([[BOS, *ids]]), state, attended)
     assert np.allclose(result.decoder_states["decoder.h"], step.hidden[0].numpy(), atol=1e-5)
     traced = trace_layer(predictor.model.decoder, predictor.model.embedding(torch.tensor([BOS, *ids])), h0[0])
     assert torch.allclose(traced["h"], step.hidden[0], atol=1e-5)
