@@ -165,8 +165,8 @@ class CaptioningPredictor:
 
     @torch.inference_mode()
     def caption_features(self, features: torch.Tensor, beam_size: int = 3, max_length: int | None = None):
-        attended, state = self.model.start(features)
-        step, limit = self.model.next_token, max_length or self.config.max_length
+        attended, state = self.model.start(features.to(self._device))
+        step, limit = self._next_token, max_length or self.config.max_length
         if beam_size == 1:
             outputs = greedy(step, state, attended, limit)
         else:
@@ -175,6 +175,16 @@ class CaptioningPredictor:
 
     def words(self, ids: list[int]) -> str:
         return " ".join(self.vocab.tokens[i] for i in until_eos(ids))
+
+    @property
+    def _device(self) -> torch.device:
+        """Where the weights are: the CPU in the app, an accelerator while training validates."""
+        return self.model.embedding.weight.device
+
+    def _next_token(self, tokens: torch.Tensor, state, attended: Attended) -> tuple[torch.Tensor, object]:
+        """The model's step for the search functions, which keep tokens and scores on the CPU."""
+        logits, state = self.model.next_token(tokens.to(self._device), state, attended)
+        return logits.cpu(), state
 
     @torch.inference_mode()
     def analyze(

@@ -112,6 +112,11 @@ class SentimentPredictor:
             raise ValueError("The text has no words or symbols the model can read.")
         return tokens, self.vocab.encode(tokens), truncated
 
+    @property
+    def _device(self) -> torch.device:
+        """Where the weights are: the CPU in the app, an accelerator while training validates."""
+        return self.model.embedding.weight.device
+
     @torch.inference_mode()
     def predict(self, texts: list[str], batch_size: int = 64) -> list[float]:
         """P(positive) per text; batches similar lengths together."""
@@ -121,7 +126,8 @@ class SentimentPredictor:
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
             ids, lengths = pad_batch([encoded[i] for i in chunk])
-            for i, p in zip(chunk, torch.sigmoid(self.model(ids, lengths)).tolist()):
+            logits = self.model(ids.to(self._device), lengths.to(self._device))
+            for i, p in zip(chunk, torch.sigmoid(logits).tolist()):
                 probabilities[i] = p
         return probabilities
 

@@ -76,7 +76,7 @@ class Seq2Seq(nn.Module):
         """Source ids [batch, steps] -> what the decoder attends to, its initial state, and its h_0
         [batch, dim]."""
         outputs = self.encoder(self.dropout(self.embedding(ids)), lengths)
-        mask = torch.arange(ids.size(1))[None, :] < lengths[:, None]
+        mask = torch.arange(ids.size(1), device=ids.device)[None, :] < lengths[:, None]
         mean = (outputs * mask[:, :, None]).sum(dim=1) / lengths[:, None]
         h0 = torch.tanh(self.bridge(mean))
         state = h0[None].contiguous()  # [1, batch, decoder_dim]
@@ -173,14 +173,24 @@ class TranslationPredictor:
     def _max_length(self, source_length: int, max_length: int | None) -> int:
         return max_length or min(2 * source_length + 10, self.config.max_target_tokens)
 
+    @property
+    def _device(self) -> torch.device:
+        """Where the weights are: the CPU in the app, an accelerator while training validates."""
+        return self.model.embedding.weight.device
+
+    def _next_token(self, tokens: torch.Tensor, state, attended: Attended) -> tuple[torch.Tensor, object]:
+        """The model's step for the search functions, which keep tokens and scores on the CPU."""
+        logits, state = self.model.next_token(tokens.to(self._device), state, attended)
+        return logits.cpu(), state
+
     @torch.inference_mode()
     def translate(self, texts: list[str], beam_size: int = 5, max_length: int | None = None) -> list[str]:
         """Translations of `texts`, decoded together (beam_size 1 is greedy)."""
         sources = [self.encode(text)[0] for text in texts]
         ids, lengths = pad_batch(sources)
-        attended, state, _ = self.model.encode(ids, lengths)
+        attended, state, _ = self.model.encode(ids.to(self._device), lengths.to(self._device))
         limit = self._max_length(int(lengths.max()), max_length)
-        step = self.model.next_token
+        step = self._next_token
         if beam_size == 1:
             outputs = greedy(step, state, attended, limit)
         else:

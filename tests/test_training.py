@@ -1,15 +1,32 @@
 """Training smoke runs on tiny generated data: checkpoints that load, resume, evaluate, bad data."""
 
+import dataclasses
 import json
+import os
+import socket
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 import torch
 
 import models
-from tests.conftest import ROOT, write_captioning_data, write_sentiment_data, write_translation_data
+from models.text import tokenize
+from tests.conftest import (
+    CAPTIONS,
+    PAIRS,
+    ROOT,
+    SENTENCES,
+    tiny_captioning,
+    tiny_sentiment,
+    tiny_translation,
+    write_captioning_data,
+    write_sentiment_data,
+    write_translation_data,
+)
 from training import captioning, data, evaluate, loop, sentiment, translation
+from training.device import Precision, choose_precision, move, resolve_device
 
 
 @pytest.fixture
@@ -232,9 +249,14 @@ def test_every_epoch_is_recorded_in_the_checkpoint(sources, tmp_path):
     assert all(h["train_loss"] > 0 and h["grad_norm"] > 0 and "score" in h["validation"] for h in history)
 
 
+def last_step(out) -> int:
+    """Steps taken by the run that wrote `out` (its best checkpoint may be from an earlier epoch)."""
+    return torch.load(loop.resume_path(str(out)), weights_only=True)["loop"]["step"]
+
+
 def test_torchrun_with_two_processes_writes_the_same_kind_of_checkpoint(sources, tmp_path):
     flags = ["--data", *sources, "--embedding-dim", "8", "--hidden-dim", "8", "--batch-size", "8"]
-    flags += ["--epochs", "2", "--threads", "1"]
+    flags += ["--epochs", "2", "--threads", "1", "--device", "cpu"]  # gloo: on cuda two ranks need two GPUs
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
     command = [*torchrun, "-m", "training.sentiment", *flags, "--out", str(tmp_path / "ddp.pt")]
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -244,4 +266,148 @@ def test_torchrun_with_two_processes_writes_the_same_kind_of_checkpoint(sources,
     ddp, single = models.load(tmp_path / "ddp.pt"), models.load(tmp_path / "one.pt")
     assert ddp.vocab.tokens == single.vocab.tokens and ddp.config == single.config
     assert len(ddp.info["train"]["history"]) == len(single.info["train"]["history"]) == 2
-    assert ddp.info["train"]["steps"] == single.info["train"]["steps"] // 2  # each process took half
+    ddp_steps, single_steps = (last_step(tmp_path / name) for name in ("ddp.pt", "one.pt"))
+    assert ddp_steps == single_steps // 2  # each process took half the batches
+
+
+ABSENT = "mps" if torch.cuda.is_available() else "cuda"  # a device this machine lacks
+META = torch.device("meta")  # shapes without data, on every machine: a second device for the tests
+
+
+@pytest.mark.parametrize(
+    "cuda, mps, expected", [(False, False, "cpu"), (False, True, "mps"), (True, True, "cuda:1")]
+)
+def test_auto_takes_cuda_then_mps_then_cpu(monkeypatch, cuda, mps, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    monkeypatch.setenv("LOCAL_RANK", "1")  # under torchrun: this process's GPU
+    assert resolve_device("auto") == torch.device(expected)
+
+
+def test_an_absent_device_stops_with_one_line_before_any_data_is_read(tmp_path):
+    command = [sys.executable, "-m", "training.sentiment", "--device", ABSENT]
+    command += ["--data", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "s.pt")]
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    message = f"--device {ABSENT}: this machine has no {ABSENT} device; use --device auto or cpu."
+    assert run.returncode != 0 and run.stdout == "" and run.stderr.strip() == message
+
+
+def test_print_config_does_not_check_the_device(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        sentiment.main(["--device", ABSENT, "--out", str(tmp_path / "s.pt"), "--print-config"])
+    assert stop.value.code == 0 and json.loads(capsys.readouterr().out)["device"] == ABSENT
+
+
+def test_move_takes_every_tensor_of_a_nested_batch_and_leaves_the_rest():
+    batch = {"ids": torch.zeros(2, 3), "pair": (torch.ones(2), [torch.ones(1), 7]), "name": "x"}
+    moved = move(batch, META)
+    assert moved["ids"].is_meta and moved["pair"][0].is_meta and moved["pair"][1][0].is_meta
+    assert isinstance(moved["pair"], tuple) and moved["pair"][1][1] == 7 and moved["name"] == "x"
+    assert move(torch.nn.Linear(2, 2), META).weight.is_meta
+
+
+@pytest.mark.parametrize(
+    "device_type, bf16_supported, expected",
+    [
+        ("cuda", True, Precision(torch.bfloat16, scaled=False)),
+        ("cuda", False, Precision(torch.float16, scaled=True)),
+        ("cpu", True, Precision(None, scaled=False)),
+        ("mps", True, Precision(None, scaled=False)),
+    ],
+)
+def test_mixed_precision_runs_on_cuda_and_scales_only_float16(device_type, bf16_supported, expected):
+    assert choose_precision(device_type, bf16_supported) == expected
+
+
+def storage_locations(path) -> set[str]:
+    """Where the file's tensors were when it was written, as torch.save recorded it."""
+    locations = set()
+
+    def record(storage, location):
+        locations.add(location)
+        return storage
+
+    torch.load(path, map_location=record, weights_only=True)
+    return locations
+
+
+def test_the_checkpoint_and_the_resume_file_hold_only_cpu_tensors(sources, tmp_path):
+    out = tmp_path / "s.pt"
+    train(sources, out, "--max-steps", "2")
+    assert storage_locations(out) == storage_locations(loop.resume_path(str(out))) == {"cpu"}
+
+
+def sentiment_task(rows=SENTENCES, batches=None) -> loop.Task:
+    """The sentiment script's task on `rows`, of a model without dropout; `batches` fixes them."""
+    tokenized = [tokenize(text)[0] for text, _ in rows]
+    labels = [label for _, label in rows]
+    args = SimpleNamespace(batch_size=2, seed=0)
+    task = sentiment.training_task(tiny_sentiment(), tokenized, labels, {"fixture": SENTENCES}, args)
+    return dataclasses.replace(task, batches=lambda epoch: batches) if batches else task
+
+
+def translation_task() -> loop.Task:
+    args = SimpleNamespace(batch_size=2, seed=0, label_smoothing=0.1)
+    return translation.training_task(tiny_translation(), {"train": PAIRS}, args)
+
+
+def captioning_task() -> loop.Task:
+    predictor = tiny_captioning()
+    splits = {"train": SimpleNamespace(captions=list(CAPTIONS.values()))}
+    features = {"train": torch.randn(len(CAPTIONS), 49, predictor.config.feature_dim).half()}
+    args = SimpleNamespace(batch_size=2, seed=0, label_smoothing=0.1, max_length=8, attention_penalty=1.0)
+    return captioning.training_task(predictor, splits, features, args)
+
+
+@pytest.mark.parametrize(
+    "make_task", [sentiment_task, translation_task, captioning_task], ids=lambda f: f.__name__
+)
+def test_every_task_trains_where_its_model_is(make_task):
+    """A tensor made on the CPU inside a loss fails on the meta device as it would on a GPU."""
+    task = make_task()
+    move(task.model, META)
+    tensors, tokens = task.collate(task.batches(0)[0])
+    loss = task.loss(task.model, move(tensors, META))
+    loss.backward()
+    assert loss.is_meta and tokens > 0
+    assert all(p.grad.is_meta for p in task.model.parameters() if p.requires_grad)
+
+
+# Two positive texts, then two negative ones: rank 0 reads the first batch, rank 1 the second. Adam's
+# first step moves each weight by about lr * sign(gradient), so only halves whose gradients disagree
+# in sign with their union's tell a step on the union from a step on one half.
+ROWS = [SENTENCES[0], SENTENCES[1], SENTENCES[3], SENTENCES[4]]
+HALVES = [[0, 1], [2, 3]]
+ONE_STEP = {"epochs": 1, "max_steps": 1, "device": "cpu"}  # gloo: on cuda two ranks need two GPUs
+
+
+def step_as_one_of_two_processes(rank: int, port: int, folder: str) -> None:
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE="2", RANK=str(rank))
+    os.environ["LOCAL_RANK"] = str(rank)
+    torch.set_num_threads(1)
+    task = sentiment_task(ROWS, HALVES)
+    loop.fit(task, loop.LoopConfig(out=f"{folder}/ddp.pt", **ONE_STEP), {})
+    torch.save(task.model.state_dict(), f"{folder}/rank{rank}.pt")
+
+
+def weights_after_one_step(batch: list[int], out) -> dict[str, torch.Tensor]:
+    task = sentiment_task(ROWS, [batch])
+    loop.fit(task, loop.LoopConfig(out=str(out), **ONE_STEP), {})
+    return task.model.state_dict()
+
+
+def test_two_processes_step_as_one_process_on_the_union_of_their_batches(tmp_path):
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    torch.multiprocessing.spawn(step_as_one_of_two_processes, args=(port, str(tmp_path)), nprocs=2)
+    union = weights_after_one_step(HALVES[0] + HALVES[1], tmp_path / "union.pt")
+    half = weights_after_one_step(HALVES[0], tmp_path / "half.pt")
+
+    def same(a: dict, b: dict) -> bool:
+        return all(torch.allclose(a[name], b[name], atol=1e-6) for name in a)
+
+    for rank in (0, 1):
+        ddp = torch.load(tmp_path / f"rank{rank}.pt", weights_only=True)
+        assert same(ddp, union)  # DistributedDataParallel averaged the two halves' gradients
+        assert not same(ddp, half)

@@ -139,22 +139,26 @@ def training_task(predictor: CaptioningPredictor, splits: dict, features: dict, 
     def batches(epoch: int) -> list[list[int]]:
         return data.length_batches([len(words) for _, words in pairs], args.batch_size, args.seed + epoch)
 
-    def loss(model: torch.nn.Module, batch: list[int]) -> tuple[torch.Tensor, int]:
+    def collate(batch: list[int]) -> tuple[tuple[torch.Tensor, ...], int]:
         words_in, _ = pad_batch([[BOS, *pairs[i][1]] for i in batch])
         words_out, _ = pad_batch([[*pairs[i][1], EOS] for i in batch])
-        regions = features["train"][[pairs[i][0] for i in batch]].float()
-        logits, attention = model(regions, words_in)  # [batch, steps, vocab], [batch, steps, regions]
+        regions = features["train"][[pairs[i][0] for i in batch]]  # float16: half the bytes to move
+        return (regions, words_in, words_out), int((words_out != PAD).sum())
+
+    def loss(model: torch.nn.Module, tensors: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        regions, words_in, words_out = tensors
+        logits, attention = model(regions.float(), words_in)  # [batch, steps, vocab], [batch, steps, regions]
         loss = F.cross_entropy(
             logits.flatten(0, 1), words_out.flatten(), ignore_index=PAD, label_smoothing=args.label_smoothing
         )
         seen = (attention * (words_out != PAD)[:, :, None]).sum(dim=1)  # [batch, regions]
-        return loss + args.attention_penalty * ((1 - seen) ** 2).mean(), int((words_out != PAD).sum())
+        return loss + args.attention_penalty * ((1 - seen) ** 2).mean()
 
     def validate() -> dict:
         metrics = bleu(predictor, features["validation"], splits["validation"].captions, args.beam_size)
         return {"split": "validation", **metrics, "score": metrics["bleu4"]}
 
-    return loop.Task(model, batches, loss, validate, predictor.to_checkpoint)
+    return loop.Task(model, batches, collate, loss, validate, predictor.to_checkpoint)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from models import checkpoint as ckpt
+from training.device import CPU, Precision, autocast, choose_precision, move, resolve_device
 from training.flags import option, parse
 
 
@@ -53,6 +54,7 @@ def setup(
     if vars(args).pop("print_config"):
         print(json.dumps(vars(args)))
         raise SystemExit(0)
+    resolve_device(args.device)  # an absent device stops the run here, before any data is read
     torch.manual_seed(args.seed)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -81,19 +83,34 @@ class Task:
 
     model: nn.Module
     batches: Callable[[int], list]  # epoch -> batches, in order
-    # (model, batch) -> (mean loss, tokens read); model is `model` or its DistributedDataParallel wrapper
-    loss: Callable[[nn.Module, object], tuple[torch.Tensor, int]]
+    collate: Callable[[object], tuple[object, int]]  # batch -> (its tensors, on the CPU; tokens it holds)
+    # (model, the tensors on the training device) -> mean loss; model is `model` or its
+    # DistributedDataParallel wrapper
+    loss: Callable[[nn.Module, object], torch.Tensor]
     validate: Callable[[], dict]  # -> metrics, with the "score" that picks the best epoch
     to_checkpoint: Callable[[], dict]  # -> task, config, vocab and state_dict
 
 
-def distributed() -> tuple[int, int]:
-    """(rank, world size). Under `torchrun --nproc_per_node=N` this process joins the group (gloo:
-    the scripts train on the CPU); a plain run is rank 0 of 1."""
+def distributed(device: torch.device) -> tuple[int, int]:
+    """(rank, world size). Under `torchrun --nproc_per_node=N` this process joins the group: nccl
+    between GPUs (each process on its own), gloo between CPUs; a plain run is rank 0 of 1."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world > 1 and not dist.is_initialized():
-        dist.init_process_group("gloo")
+        if device.type == "cuda":
+            torch.cuda.set_device(device)  # nccl's collectives run on the current GPU
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     return (dist.get_rank() if world > 1 else 0), world
+
+
+@dataclass
+class _Run:
+    """What every step uses besides the batch."""
+
+    model: nn.Module  # the task's model, or its DistributedDataParallel wrapper
+    optimizer: torch.optim.Optimizer
+    device: torch.device
+    precision: Precision
+    scaler: torch.amp.GradScaler  # scales float16 losses; passes everything through otherwise
 
 
 def fit(task: Task, config: LoopConfig, train_info: dict, resumed: dict | None = None) -> dict:
@@ -101,21 +118,22 @@ def fit(task: Task, config: LoopConfig, train_info: dict, resumed: dict | None =
     epoch's curves) and write the resume state. Returns the best metrics.
 
     Under torchrun each of N processes trains on every N-th batch and DistributedDataParallel
-    averages their gradients; rank 0 alone validates, prints and writes files."""
-    rank, world = distributed()
-    model = DistributedDataParallel(task.model) if world > 1 else task.model
-    optimizer = torch.optim.AdamW(task.model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    averages their gradients; rank 0 alone validates, prints and writes files (CPU tensors only,
+    whichever device trained)."""
+    device = resolve_device(config.device)
+    rank, world = distributed(device)
+    run = _prepare(task, config, device, world)
     state = {"epoch": 0, "step": 0, "best": -math.inf, "best_metrics": {}, "seconds": 0.0, "history": []}
-    if resumed:
+    if resumed:  # CPU tensors: both copy themselves onto the parameters' device
         task.model.load_state_dict(resumed["model"])
-        optimizer.load_state_dict(resumed["optimizer"])
+        run.optimizer.load_state_dict(resumed["optimizer"])
         state = {"history": [], **resumed["loop"]}
     total_steps = config.max_steps or config.epochs * (len(task.batches(0)) // world)
     for epoch in range(state["epoch"], config.epochs):
         started = time.time()
         try:
             batches = _shard(task.batches(epoch), rank, world)
-            train_loss, grad_norm = _train_epoch(task, model, batches, optimizer, state, total_steps, config)
+            train_loss, grad_norm = _train_epoch(task, run, batches, state, total_steps, config)
             task.model.eval()
             metrics = task.validate() if rank == 0 else {}
         except KeyboardInterrupt:
@@ -125,7 +143,7 @@ def fit(task: Task, config: LoopConfig, train_info: dict, resumed: dict | None =
             ) from None
         state["epoch"], state["seconds"] = epoch + 1, state["seconds"] + time.time() - started
         if rank == 0:
-            _end_epoch(task, config, train_info, state, optimizer, metrics, train_loss, grad_norm)
+            _end_epoch(task, config, train_info, state, run.optimizer, metrics, train_loss, grad_norm)
         if world > 1:
             dist.barrier()  # the others wait while rank 0 validates and writes
         if state["step"] >= total_steps:
@@ -133,6 +151,16 @@ def fit(task: Task, config: LoopConfig, train_info: dict, resumed: dict | None =
     if world > 1:
         dist.destroy_process_group()
     return state["best_metrics"]
+
+
+def _prepare(task: Task, config: LoopConfig, device: torch.device, world: int) -> _Run:
+    """The task's model on `device` (wrapped for DistributedDataParallel when world > 1), AdamW, and
+    the device's mixed precision."""
+    move(task.model, device)
+    optimizer = torch.optim.AdamW(task.model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    precision = choose_precision(device.type, device.type == "cuda" and torch.cuda.is_bf16_supported())
+    model = DistributedDataParallel(task.model) if world > 1 else task.model
+    return _Run(model, optimizer, device, precision, torch.amp.GradScaler(enabled=precision.scaled))
 
 
 def _shard(batches: list, rank: int, world: int) -> list:
@@ -154,8 +182,13 @@ def _end_epoch(task, config, train_info, state, optimizer, metrics, train_loss, 
         _record_history(config.out, state["history"])
     saved = f", saved {config.out}" if improved else ""
     print(f"epoch {epoch}: train loss {train_loss:.4f}, validation {_brief(metrics)}{saved}", flush=True)
-    resume = {"checkpoint": task.to_checkpoint(), "model": task.model.state_dict(), "loop": state}
-    ckpt.atomic_save({**resume, "optimizer": optimizer.state_dict()}, resume_path(config.out))
+    resume = {
+        "checkpoint": task.to_checkpoint(),
+        "model": task.model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "loop": state,
+    }
+    ckpt.atomic_save(move(resume, CPU), resume_path(config.out))  # resumes on any machine
 
 
 def _progress(state: dict) -> dict:
@@ -174,12 +207,12 @@ def _record_history(out: str, history: list[dict]) -> None:
 
 
 def _save_best(task: Task, out: str, train_info: dict, metrics: dict) -> None:
-    weights = ckpt.half(task.model.state_dict())
+    weights = move(ckpt.half(task.model.state_dict()), CPU)
     ckpt.save(out, {**task.to_checkpoint(), "state_dict": weights, "train": train_info, "metrics": metrics})
 
 
 def _train_epoch(
-    task: Task, model: nn.Module, batches: list, optimizer, state: dict, total_steps: int, config: LoopConfig
+    task: Task, run: _Run, batches: list, state: dict, total_steps: int, config: LoopConfig
 ) -> tuple[float, float]:
     """One pass over the batches; returns the mean training loss and gradient norm (before clipping)."""
     task.model.train()
@@ -190,23 +223,33 @@ def _train_epoch(
     for batch in progress:
         if state["step"] >= total_steps:
             break
-        for group in optimizer.param_groups:  # linear decay from lr to lr / 10
+        for group in run.optimizer.param_groups:  # linear decay from lr to lr / 10
             group["lr"] = config.lr * (1 - 0.9 * state["step"] / total_steps)
-        loss, batch_tokens = task.loss(model, batch)
+        tensors, batch_tokens = task.collate(batch)
+        with autocast(run.device, run.precision):
+            loss = task.loss(run.model, move(tensors, run.device))
         if not torch.isfinite(loss):
             raise SystemExit(
                 f"The loss became {loss.item()} at step {state['step']}: training stopped. "
                 f"The last good checkpoint is intact; try a lower --lr or --clip, then --resume."
             )
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        norm_sum += nn.utils.clip_grad_norm_(task.model.parameters(), config.clip).item()
-        optimizer.step()
+        norm_sum += _update(run, task.model, loss, config.clip)
         state["step"] += 1
         loss_sum, done, tokens = loss_sum + loss.item(), done + 1, tokens + batch_tokens
         rate = tokens / (time.time() - started)
         progress.set_postfix(loss=f"{loss_sum / done:.4f}", tok_s=f"{rate:,.0f}")
     return loss_sum / max(done, 1), norm_sum / max(done, 1)
+
+
+def _update(run: _Run, model: nn.Module, loss: torch.Tensor, clip: float) -> float:
+    """Backpropagate, clip, step; returns the gradient norm before clipping."""
+    run.optimizer.zero_grad(set_to_none=True)
+    run.scaler.scale(loss).backward()
+    run.scaler.unscale_(run.optimizer)  # clip the true gradients, not the scaled ones
+    norm = nn.utils.clip_grad_norm_(model.parameters(), clip).item()
+    run.scaler.step(run.optimizer)  # skipped when float16 gradients overflowed
+    run.scaler.update()
+    return norm
 
 
 def _brief(metrics: dict) -> str:

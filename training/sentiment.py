@@ -91,11 +91,18 @@ def training_task(predictor, tokenized, labels, validation, args) -> loop.Task:
     def batches(epoch: int) -> list[list[int]]:
         return data.length_batches([len(e) for e in encoded], args.batch_size, args.seed + epoch)
 
-    def loss(model: torch.nn.Module, batch: list[int]) -> tuple[torch.Tensor, int]:
+    def collate(batch: list[int]) -> tuple[tuple[torch.Tensor, ...], int]:
         ids, lengths = pad_batch([encoded[i] for i in batch])
-        return F.binary_cross_entropy_with_logits(model(ids, lengths), targets[batch]), int(lengths.sum())
+        return (ids, lengths, targets[batch]), int(lengths.sum())
 
-    return loop.Task(model, batches, loss, lambda: evaluate(predictor, validation), predictor.to_checkpoint)
+    def loss(model: torch.nn.Module, tensors: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        ids, lengths, target = tensors
+        return F.binary_cross_entropy_with_logits(model(ids, lengths), target)
+
+    def validate() -> dict:
+        return evaluate(predictor, validation)
+
+    return loop.Task(model, batches, collate, loss, validate, predictor.to_checkpoint)
 
 
 if __name__ == "__main__":

@@ -119,21 +119,25 @@ def training_task(predictor: TranslationPredictor, splits: dict, args) -> loop.T
         lengths = [len(s) + len(t) for s, t in zip(sources, targets)]
         return data.length_batches(lengths, args.batch_size, args.seed + epoch)
 
-    def loss(model: torch.nn.Module, batch: list[int]) -> tuple[torch.Tensor, int]:
+    def collate(batch: list[int]) -> tuple[tuple[torch.Tensor, ...], int]:
         source, source_lengths = pad_batch([sources[i] for i in batch])
         target_in, _ = pad_batch([[BOS, *targets[i]] for i in batch])
         target_out, _ = pad_batch([[*targets[i], EOS] for i in batch])
+        tokens = int(source_lengths.sum()) + int((target_out != PAD).sum())
+        return (source, source_lengths, target_in, target_out), tokens
+
+    def loss(model: torch.nn.Module, tensors: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        source, source_lengths, target_in, target_out = tensors
         logits = model(source, source_lengths, target_in)  # [batch, steps, vocab]
-        loss = F.cross_entropy(
+        return F.cross_entropy(
             logits.flatten(0, 1), target_out.flatten(), ignore_index=PAD, label_smoothing=args.label_smoothing
         )
-        return loss, int(source_lengths.sum()) + int((target_out != PAD).sum())
 
     def validate() -> dict:
         metrics = bleu(predictor, splits["validation"], beam_size=1)
         return {"split": "validation", **metrics, "score": metrics["bleu"]}
 
-    return loop.Task(model, batches, loss, validate, predictor.to_checkpoint)
+    return loop.Task(model, batches, collate, loss, validate, predictor.to_checkpoint)
 
 
 if __name__ == "__main__":
