@@ -38,16 +38,25 @@ lint: $(VENV)/.dev
 
 train-sentiment: $(VENV)/.runtime
 	$(PY) -m training.sentiment --data $(SENTIMENT_DATA) --out checkpoints/sentiment.pt $(ARGS)
+	$(PY) -m training.atlas checkpoints/sentiment.pt --data $(SENTIMENT_DATA)
 	$(PY) -m training.card checkpoints/sentiment.pt
 
-# The same recipe with the note's vanilla cell and with a GRU, for the "Inside an RNN" pages.
+# The same recipe with the vanilla cell and with a GRU, for the "Inside an RNN" pages.
 train-sentiment-rnn train-sentiment-gru: train-sentiment-%: $(VENV)/.runtime
 	$(PY) -m training.sentiment --data $(SENTIMENT_DATA) --cell $* --out checkpoints/sentiment-$*.pt $(ARGS)
+	$(PY) -m training.atlas checkpoints/sentiment-$*.pt --data $(SENTIMENT_DATA)
 	$(PY) -m training.card checkpoints/sentiment-$*.pt
 
 evaluate-sentiment: $(VENV)/.runtime
 	for name in sentiment sentiment-rnn sentiment-gru; do \
 		$(PY) -m training.evaluate checkpoints/$$name.pt --data $(SENTIMENT_DATA) || exit 1; done
+
+# What each unit of a sentiment checkpoint responds to over the held-out texts, written beside it
+# (checkpoints/<name>.atlas.npz): make atlas CHECKPOINT=checkpoints/sentiment-gru.pt
+CHECKPOINT ?= checkpoints/sentiment.pt
+.PHONY: atlas
+atlas: $(VENV)/.runtime
+	$(PY) -m training.atlas $(CHECKPOINT) --data $(SENTIMENT_DATA) $(ARGS)
 
 TRANSLATION_DATA := $(if $(wildcard $(DATA)/multi30k/raw),$(DATA)/multi30k,bentrevett/multi30k)
 

@@ -14,6 +14,9 @@ from bench import app, captioning, sentiment, show, translation
 # (section, label) -> the most it may take, in ms (or MB for memory) on the project's 2-core machine
 TARGETS = {
     ("sentiment", "analyze, one 256-token review"): 15,
+    ("atlas", "read the atlas file (once per file)"): 1000,
+    ("atlas", "top 10 snippets of a unit"): 100,
+    ("atlas", "match 3 units, default threshold"): 100,
     ("translation-de-en", "translate, 15 words, beam 5"): 50,
     ("translation-en-de", "translate, 15 words, beam 5"): 50,
     ("captioning", "caption, beam 3, with the encoder"): 100,
@@ -31,6 +34,7 @@ def main() -> None:
     torch.set_num_threads(1)  # as the app runs each request
     sections = {
         "sentiment": sentiment.measure("checkpoints/sentiment.pt", args.repeats),
+        "atlas": sentiment.measure_atlas("checkpoints/sentiment.pt", args.repeats),
         "translation-de-en": translation.measure("checkpoints/translation-de-en.pt", args.repeats),
         "translation-en-de": translation.measure("checkpoints/translation-en-de.pt", args.repeats),
         "captioning": captioning.measure("checkpoints/captioning.pt", args.repeats),

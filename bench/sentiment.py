@@ -1,9 +1,11 @@
-"""Sentiment inference speed: analyze (with the full trace) vs plain predict, medians and ratios."""
+"""Sentiment inference speed: analyze (with the full trace) vs plain predict, and atlas lookups."""
 
 import torch
 
 import models
 from bench import median_ms, parse_args, row, show
+from models.atlas import atlas_path, rebuild_command
+from models.atlas import read as read_atlas
 
 REVIEW = (
     "I went in expecting very little, and for the first half hour that is what I got: a slow, "
@@ -45,12 +47,37 @@ def measure(checkpoint: str, repeats: int) -> list[dict]:
     ]
 
 
+def measure_atlas(checkpoint: str, repeats: int) -> list[dict]:
+    """The atlas lookups a page makes, on the unit that best tells positive from negative."""
+    model = models.load(checkpoint, "sentiment")
+    path = atlas_path(checkpoint)
+    if not path.is_file():
+        raise SystemExit(f"No atlas beside {checkpoint}: run `{rebuild_command(checkpoint)}`.")
+    read_ms = median_ms(lambda: read_atlas(path), max(repeats // 5, 3))
+    atlas = model.atlas
+    state = atlas.states[0]
+    best = [unit.index for unit in atlas.units(state)[:3]]
+    return [
+        row("read the atlas file (once per file)", read_ms),
+        row("model.atlas, already read", median_ms(lambda: model.atlas, repeats)),
+        row("units ranked by AUC", median_ms(lambda: atlas.units(state), repeats)),
+        row("top 10 snippets of a unit", median_ms(lambda: atlas.top(best[0], state=state), repeats)),
+        row("match 3 units, default threshold", median_ms(lambda: atlas.match(best, state=state), repeats)),
+        row(
+            "match 1 unit, threshold 0",
+            median_ms(lambda: atlas.match(best[:1], state=state, threshold=0.0), repeats),
+            f"{atlas.meta['match_tokens']:,} tokens searched",
+        ),
+    ]
+
+
 def main() -> None:
     args = parse_args(__doc__, "checkpoints/sentiment.pt")
     show(
         f"sentiment: {args.checkpoint}, torch threads {torch.get_num_threads()}",
         measure(args.checkpoint, args.repeats),
     )
+    show(f"atlas of {args.checkpoint}", measure_atlas(args.checkpoint, args.repeats))
 
 
 if __name__ == "__main__":

@@ -7,13 +7,14 @@ from typing import Any, Protocol, runtime_checkable
 import torch
 from torch import nn
 
+from models.atlas import AtlasError
 from models.captioning import Captioner, CaptioningConfig, CaptioningPredictor
 from models.checkpoint import CheckpointError, read
 from models.sentiment import SentimentConfig, SentimentModel, SentimentPredictor
 from models.text import PAD, UNK
 from models.translation import Seq2Seq, TranslationConfig, TranslationPredictor
 
-__all__ = ["CheckpointError", "Predictor", "load"]
+__all__ = ["AtlasError", "CheckpointError", "Predictor", "load"]
 
 
 @runtime_checkable
@@ -50,12 +51,14 @@ def load(path: str | Path, task: str | None = None) -> Predictor:
     predictor = TASKS[checkpoint["task"]][0]
     try:
         _check_fits(checkpoint)
-        return predictor.from_checkpoint(checkpoint)
+        loaded = predictor.from_checkpoint(checkpoint)
     except CheckpointError as error:
         raise CheckpointError(
             f"{path} is not a usable checkpoint for this code's {checkpoint['task']} model: {error} "
             "Retrain it with this version."
         ) from None
+    loaded.path = Path(path)  # side files, such as a sentiment model's atlas, lie beside it
+    return loaded
 
 
 def _check_fits(checkpoint: dict) -> None:

@@ -1,11 +1,14 @@
 """Many-to-one: a review's tokens -> recurrent encoder -> pooled state -> P(positive)."""
 
+import functools
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
+from models.atlas import Atlas, beside, weights_hash
 from models.checkpoint import CheckpointError
 from models.encoder import RecurrentEncoder
 from models.text import Vocab, pad_batch, tokenize
@@ -78,6 +81,7 @@ class SentimentPredictor:
     """Immutable after loading; safe to share between threads (Streamlit sessions)."""
 
     task = "sentiment"
+    path: Path | None = None  # the checkpoint file, set by models.load; its atlas lies beside it
 
     def __init__(self, model: SentimentModel, vocab: Vocab, checkpoint: dict | None = None):
         self.model = model.eval()
@@ -103,6 +107,17 @@ class SentimentPredictor:
             "vocab": {"words": self.vocab.tokens},
             "state_dict": self.model.state_dict(),
         }
+
+    @functools.cached_property
+    def _weights_hash(self) -> str:
+        return weights_hash(self.model)
+
+    @property
+    def atlas(self) -> Atlas | None:
+        """What each unit responds to over texts the model never trained on (models/atlas.py), read
+        from the atlas file beside the checkpoint; None when there is none. Raises AtlasError, whose
+        message names the rebuilding command, when that file is stale (other weights) or unreadable."""
+        return None if self.path is None else beside(self.path, self._weights_hash)
 
     def encode(self, text: str) -> tuple[list[str], list[int], bool]:
         if not isinstance(text, str) or not text.strip():

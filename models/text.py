@@ -19,15 +19,21 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
 def tokenize(text: str, max_tokens: int | None = None) -> tuple[list[str], bool]:
     """Lower-cased word, clitic and symbol tokens of `text`, at most `max_tokens` of them,
     and whether the text was cut. Matching is lazy: a huge text costs only what is read."""
-    tokens = []
+    spans, cut = token_spans(text, max_tokens)
+    return [text[start:end].lower().translate(_QUOTES) for start, end in spans], cut
+
+
+def token_spans(text: str, max_tokens: int | None = None) -> tuple[list[tuple[int, int]], bool]:
+    """The (start, end) character offsets of `tokenize`'s tokens, and whether the text was cut:
+    tokenizing text[:end] of token k gives the text's first k + 1 tokens."""
+    spans = []
     for match in _TOKEN.finditer(text):
-        token = match.group()
-        if token[0] == "<" and len(token) > 1:  # a <br />
+        if match.group()[0] == "<" and len(match.group()) > 1:  # a <br />
             continue
-        if max_tokens is not None and len(tokens) == max_tokens:
-            return tokens, True
-        tokens.append(token.lower().translate(_QUOTES))
-    return tokens, False
+        if max_tokens is not None and len(spans) == max_tokens:
+            return spans, True
+        spans.append(match.span())
+    return spans, False
 
 
 class Vocab:

@@ -1,6 +1,7 @@
 """Every shipped checkpoint is what its make target trains, and its card says what the file holds."""
 
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -25,8 +26,8 @@ def target_command(name: str) -> list[str]:
         text=True,
     )
     assert dry_run.returncode == 0, f"no make target train-{name}: {dry_run.stderr.strip()}"
-    lines = dry_run.stdout.splitlines()
-    commands = [line for line in lines if " -m training." in line and " -m training.card " not in line]
+    scripts = re.compile(r" -m training\.(sentiment|translation|captioning) ")
+    commands = [line for line in dry_run.stdout.splitlines() if scripts.search(line)]
     assert len(commands) == 1, dry_run.stdout
     return shlex.split(commands[0])[1:]
 

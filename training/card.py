@@ -10,7 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
+import models
 from models import checkpoint as ckpt
+from models.atlas import atlas_path
 
 BEGIN = "<!-- generated from the checkpoint by `python -m training.card`: edit the prose below, not this -->"
 END = "<!-- end of the generated part -->"
@@ -35,9 +37,39 @@ def generated(checkpoint: Path) -> str:
         "## Training\n\n" + _training(checkpoint, saved["task"], train),
         "## Validation metrics (recorded when the checkpoint was saved)\n\n"
         + _metrics_table(saved["metrics"]),
+        *_atlas_section(checkpoint, saved["task"]),
         END,
     ]
     return "\n\n".join(sections) + "\n"
+
+
+def _atlas_section(checkpoint: Path, task: str) -> list[str]:
+    """The units that best tell positive from negative texts, from the atlas beside the checkpoint."""
+    path = atlas_path(checkpoint)
+    if task != "sentiment" or not path.exists():
+        return []
+    try:
+        atlas = models.load(checkpoint).atlas
+    except models.AtlasError as error:
+        return ["## Units that carry the verdict (atlas)", str(error)]
+    meta = atlas.meta
+    lines = [
+        f"`{path.name}` ({path.stat().st_size / 1e6:.1f} MB), built by `{meta['command']}` in "
+        f"{meta['seconds']:.0f} s over {len(atlas.texts):,} texts ({meta['tokens']:,} tokens, none "
+        f"trained on) from {', '.join(meta['sources'])}. A unit's AUC says how well its mean value over "
+        "a text tells positive from negative texts (ROC AUC)."
+    ]
+    for state in atlas.states:
+        units = atlas.units(state)
+        strong = sum(unit.auc > 0.9 for unit in units)
+        rows = "\n".join(
+            f"| {u.index} | {u.auc:.4f} | {'positive' if u.sign > 0 else 'negative'} |" for u in units[:5]
+        )
+        lines.append(
+            f"`{state}`: {strong} of {len(units)} units above AUC 0.9; the best five:\n\n"
+            f"| unit | AUC | higher on |\n| --- | --- | --- |\n{rows}"
+        )
+    return ["## Units that carry the verdict (atlas)", *lines]
 
 
 def _facts_table(checkpoint: Path, saved: dict) -> str:

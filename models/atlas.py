@@ -1,0 +1,311 @@
+"""A sentiment checkpoint's atlas: what each unit responds to over texts it never trained on.
+
+`python -m training.atlas CHECKPOINT` reads a held-out corpus once and writes
+checkpoints/<name>.atlas.npz; this file reads it (numpy, allow_pickle=False) and answers lookups.
+The file holds, per covered state ("layer0.forward.h", ...):
+
+  means       [texts, units] float16    each text's mean value per unit: AUC and histograms
+  top_*       [units, snippets]         per unit, the texts where it peaks highest, strongest first,
+  bottom_*    [units, snippets]         and lowest (text, token position, float32 value), one per text
+  match       [units, rows] uint8       the values of the match corpus' tokens, floor(max(v, 0) / scale):
+  match_scale [units] float32           negative values read as 0, and a stored value is never above
+                                        the true one, so a unit the atlas calls "on" is on
+"""
+
+import functools
+import hashlib
+import json
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from torch import nn
+
+from models.text import token_spans
+
+FORMAT_VERSION = 1
+SUFFIX = ".atlas.npz"
+CONTEXT_BEFORE, CONTEXT_AFTER = 10, 5  # tokens shown around a snippet's token
+STATE_ARRAYS = (
+    "means",
+    *(f"{end}_{part}" for end in ("top", "bottom") for part in ("texts", "positions", "values")),
+    "match",
+    "match_scale",
+)
+# What np.load and the meta's JSON raise for a truncated file, not a zip, pickled objects, no meta
+UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
+ARRAYS = ("meta", "texts", "text_ends", "labels", "sources", "lengths", "match_texts")
+
+
+class AtlasError(Exception):
+    """An atlas file that cannot be used (stale, unreadable, too new); the message says what to run."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    index: int
+    auc: float  # ROC AUC (>= 0.5) of sign * mean value over a text's tokens, positive above negative
+    sign: int  # +1: the unit runs higher on positive texts, -1: on negative ones
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """Token `position` of corpus text `text_index`, where a unit read `value`.
+
+    `analyze(text).states[state][position, unit]` gives `value` for any model. For a state in
+    `atlas.prefix_states` (every state of a unidirectional model) so does
+    `analyze(prefix).states[state][-1, unit]`: such a state never depends on what follows."""
+
+    text_index: int
+    position: int
+    value: float
+    label: int  # of the text: 1 positive, 0 negative
+    source: str  # the corpus the text came from ("imdb", "sst2")
+    text: str
+    prefix: str  # the text up to and including the token
+    before: str  # about 10 tokens of context, "…" first if the text goes on before them
+    token: str
+    after: str  # about 5 tokens, "…" last if the text goes on
+
+    @property
+    def context(self) -> str:
+        """What to show: the token marked [[like this]] in its context."""
+        return f"{self.before}[[{self.token}]]{self.after}"
+
+
+@dataclass(frozen=True)
+class Match(Snippet):
+    """A match-search hit; `value` is the weakest of `values`, the requested units' stored values
+    (at most one quantisation step, max value / 255, below the true ones)."""
+
+    values: tuple[float, ...]
+    others_on: int  # units on here besides the requested ones
+
+
+def atlas_path(checkpoint: str | Path) -> Path:
+    """checkpoints/sentiment.pt -> checkpoints/sentiment.atlas.npz"""
+    checkpoint = Path(checkpoint)
+    return checkpoint.with_name(checkpoint.stem + SUFFIX)
+
+
+def rebuild_command(checkpoint: str | Path) -> str:
+    return f"make atlas CHECKPOINT={checkpoint}"
+
+
+def weights_hash(model: nn.Module) -> str:
+    """sha256 of the weights' names, shapes and values: which weights an atlas was built from."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(f"{name}{tuple(tensor.shape)}".encode())
+        digest.update(tensor.detach().float().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def roc_auc(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per column of scores [texts, columns]: the chance that a positive text (label 1) scores above a
+    negative one, ties counting half (the ROC AUC, by counting, exact)."""
+    # one sorted, contiguous row per column: searchsorted is fastest on those
+    negatives, positives = (
+        np.sort(np.ascontiguousarray(scores[labels == label].T, dtype=np.float64), axis=1) for label in (0, 1)
+    )
+    pairs = negatives.shape[1] * positives.shape[1]
+    # per positive: negatives strictly below it, plus those not above it (ties count in one of the two)
+    counts = [
+        np.searchsorted(negative, positive, "left").sum() + np.searchsorted(negative, positive, "right").sum()
+        for negative, positive in zip(negatives, positives)
+    ]
+    return np.array(counts) / 2 / pairs
+
+
+def _check_k(k: int) -> None:
+    if k < 1:
+        raise ValueError(f"Ask for at least one snippet, not {k}.")
+
+
+def _clean(text: str) -> str:
+    """Display form of a context: HTML line breaks and runs of white space become one space."""
+    return re.sub(r"(?:\s|<br\s*/?>)+", " ", text, flags=re.IGNORECASE)
+
+
+class Atlas:
+    """Lookups over one atlas file; immutable, so pages may share it between sessions."""
+
+    def __init__(self, meta: dict, arrays: dict[str, np.ndarray]):
+        self.meta = meta
+        self.states: list[str] = meta["states"]
+        self.weights: str = meta["weights"]
+        bidirectional = meta["bidirectional"]
+        self.prefix_states = [s for s in self.states if not bidirectional or s.startswith("layer0.forward.")]
+        for array in arrays.values():
+            array.flags.writeable = False
+        self._arrays = arrays
+        ends = arrays["text_ends"]
+        blob = arrays["texts"].tobytes()
+        self.texts = [blob[a:b].decode() for a, b in zip(np.r_[0, ends[:-1]], ends)]
+        self.labels = arrays["labels"]
+        self.sources = [meta["sources"][i] for i in arrays["sources"]]
+        lengths = arrays["lengths"][arrays["match_texts"]]
+        self._match_starts = np.r_[0, np.cumsum(lengths)[:-1]]  # each match text's first row
+        self._units = {state: self._rank_units(state) for state in self.states}
+
+    def _rank_units(self, state: str) -> list[Unit]:
+        aucs = roc_auc(self.means(state), self.labels)
+        signs = np.where(aucs >= 0.5, 1, -1)
+        aucs = np.maximum(aucs, 1 - aucs)
+        order = np.argsort(-aucs, kind="stable")
+        return [Unit(int(u), float(aucs[u]), int(signs[u])) for u in order]
+
+    def _check_state(self, state: str) -> None:
+        if state not in self.states:
+            raise ValueError(f"This atlas has no state {state!r}; it covers {', '.join(self.states)}.")
+
+    def _array(self, state: str, name: str) -> np.ndarray:
+        self._check_state(state)
+        return self._arrays[f"{state}/{name}"]
+
+    def _check_unit(self, unit: int, state: str) -> None:
+        count = self._array(state, "means").shape[1]
+        if not 0 <= unit < count:
+            raise ValueError(f"{state} has units 0 to {count - 1}, not {unit}.")
+
+    def means(self, state: str) -> np.ndarray:
+        """[texts, units] float16: each text's mean value per unit (labels in `self.labels`)."""
+        return self._array(state, "means")
+
+    def units(self, state: str) -> list[Unit]:
+        """Every unit of `state`, the one that best tells positive from negative texts first."""
+        self._check_state(state)
+        return self._units[state]
+
+    def threshold(self, state: str) -> float:
+        """The default value above which a unit counts as on: the state's 90th percentile over the
+        match corpus (a unit is on at about one token in ten)."""
+        self._check_state(state)
+        return self.meta["thresholds"][state]
+
+    def value_range(self, state: str) -> tuple[float, float]:
+        """The lowest and highest value of `state` over the whole corpus."""
+        self._check_state(state)
+        low, high = self.meta["ranges"][state]
+        return low, high
+
+    def top(self, unit: int, state: str, k: int = 10, lowest: bool = False) -> list[Snippet]:
+        """Where `unit` is highest (lowest=True: lowest), strongest first, one token per text; at
+        most meta["snippets"] of them."""
+        self._check_unit(unit, state)
+        _check_k(k)
+        end = "bottom" if lowest else "top"
+        texts, positions, values = (
+            self._array(state, f"{end}_{part}")[unit, :k] for part in ("texts", "positions", "values")
+        )
+        return [self._snippet(int(t), int(p), float(v)) for t, p, v in zip(texts, positions, values)]
+
+    def match(self, units: list[int], state: str, k: int = 10, threshold: float | None = None) -> list[Match]:
+        """LSTMVis' match search over the match corpus: tokens where every unit of `units` is above
+        `threshold` (default `self.threshold(state)`, at least 0), at most one per text; those with
+        the fewest other units on first, then those where the weakest requested unit is strongest."""
+        threshold = self.threshold(state) if threshold is None else float(threshold)
+        if threshold < 0:
+            raise ValueError("A match threshold is at least 0: the atlas keeps only positive values.")
+        units = list(dict.fromkeys(units))
+        if not units:
+            raise ValueError("Choose at least one unit to match.")
+        _check_k(k)
+        for unit in units:
+            self._check_unit(unit, state)
+        codes, scale = self._array(state, "match"), self._array(state, "match_scale")
+        # code > limit <=> value > threshold; a unit never above 0 (scale 0) is never on
+        with np.errstate(divide="ignore", invalid="ignore"):
+            limits = np.minimum(np.floor(threshold / scale), 255)[:, None]
+        rows = np.flatnonzero((codes[units] > limits[units]).all(axis=0))
+        others = (codes[:, rows] > limits).sum(axis=0) - len(units)
+        weakest = codes[units][:, rows] * scale[units, None]  # [units, rows]
+        order = np.lexsort((-weakest.min(axis=0), others))
+        texts = np.searchsorted(self._match_starts, rows[order], side="right") - 1
+        first = np.sort(np.unique(texts, return_index=True)[1])[:k]  # the best row of each text
+        return [
+            self._match(rows[order[i]], int(texts[i]), weakest[:, order[i]], int(others[order[i]]))
+            for i in first
+        ]
+
+    def _match(self, row: int, match_text: int, values: np.ndarray, others_on: int) -> Match:
+        text_index = int(self._arrays["match_texts"][match_text])
+        position = int(row - self._match_starts[match_text])
+        snippet = self._snippet(text_index, position, float(values.min()))
+        return Match(**vars(snippet), values=tuple(float(v) for v in values), others_on=others_on)
+
+    def _snippet(self, text_index: int, position: int, value: float) -> Snippet:
+        text = self.texts[text_index]
+        spans = token_spans(text, position + CONTEXT_AFTER + 1)[0]
+        start, end = spans[position]
+        first, last = spans[max(position - CONTEXT_BEFORE, 0)][0], spans[-1][1]
+        return Snippet(
+            text_index=text_index,
+            position=position,
+            value=value,
+            label=int(self.labels[text_index]),
+            source=self.sources[text_index],
+            text=text,
+            prefix=text[:end],
+            before=("…" if text[:first].strip() else "") + _clean(text[first:start]),
+            token=text[start:end],
+            after=_clean(text[end:last]) + ("…" if text[last:].strip() else ""),
+        )
+
+
+def read(path: str | Path) -> Atlas:
+    """The atlas at `path`; AtlasError if it cannot be read, with the command that rebuilds it."""
+    path = Path(path)
+    fix = f"Rebuild it with `{rebuild_command(path.with_name(path.name.removesuffix(SUFFIX) + '.pt'))}`."
+    try:
+        with np.load(path, allow_pickle=False) as file:
+            arrays = {name: file[name] for name in file.files}
+        meta = json.loads(arrays["meta"].tobytes())
+    except UNREADABLE as error:
+        reason = (str(error).splitlines() or [type(error).__name__])[0][:120]
+        raise AtlasError(f"{path} is not a readable atlas ({reason}). {fix}") from None
+    version = meta.get("format_version") if isinstance(meta, dict) else None
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise AtlasError(
+            f"{path} has format version {version!r}; this code reads up to {FORMAT_VERSION}. {fix}"
+        )
+    expected = {*ARRAYS, *(f"{s}/{name}" for s in meta.get("states", []) for name in STATE_ARRAYS)}
+    if missing := sorted(expected - set(arrays)):
+        raise AtlasError(f"{path} lacks {', '.join(missing[:3])}. {fix}")
+    return Atlas(meta, arrays)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_once(path: str, modified_ns: int, size: int) -> Atlas:
+    """`read`, once per version of the file (a rebuilt atlas is read again)."""
+    return read(path)
+
+
+def beside(checkpoint: str | Path, weights: str) -> Atlas | None:
+    """The atlas beside `checkpoint`, or None if there is none; AtlasError if it was built from other
+    weights than `weights` (see weights_hash) or cannot be read."""
+    path = atlas_path(checkpoint)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    atlas = _read_once(str(path), stat.st_mtime_ns, stat.st_size)
+    if atlas.weights != weights:
+        raise AtlasError(
+            f"{path} was built from other weights than {checkpoint} holds (was it retrained?). "
+            f"Rebuild it with `{rebuild_command(checkpoint)}`."
+        )
+    return atlas
+
+
+def save(path: str | Path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+    """Write an atlas atomically: meta as JSON bytes, everything in one compressed .npz."""
+    path = Path(path)
+    meta = {**meta, "format_version": FORMAT_VERSION}
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as file:
+        np.savez_compressed(file, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8), **arrays)
+    os.replace(tmp, path)

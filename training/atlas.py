@@ -1,0 +1,222 @@
+"""Build a sentiment checkpoint's atlas (models/atlas.py) from texts it never trained on:
+python -m training.atlas CHECKPOINT --data PATH ..."""
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+import models
+from models.atlas import atlas_path, save, weights_hash
+from models.sentiment import SentimentPredictor
+from models.text import tokenize
+from training import data
+
+MAX_MEGABYTES = 15  # what a shipped atlas may take
+ON_QUANTILE = 0.9  # the default threshold: a unit is on at about one token in ten
+
+
+def count(text: str) -> int:
+    """A whole number, at least 0 (argparse's type for the counts below)."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is below 0")
+    return value
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("checkpoint", help="a sentiment checkpoint; the atlas is written beside it")
+    parser.add_argument(
+        "--data",
+        nargs="+",
+        default=["stanfordnlp/imdb", "stanfordnlp/sst2"],
+        help="hub names or local paths; the corpus is the validation split of each (IMDB's is the 10%% "
+        "carve-out that training leaves out)",
+    )
+    parser.add_argument("--limit", type=count, default=0, help="first N validation texts per source (0: all)")
+    parser.add_argument(
+        "--states",
+        nargs="+",
+        default=["h", "c"],
+        help="the values of every layer and direction to cover (see models/cells.py TRACED); "
+        "those a cell lacks are skipped",
+    )
+    parser.add_argument("--snippets", type=count, default=20, help="texts kept per unit, highest and lowest")
+    parser.add_argument(
+        "--match-tokens",
+        type=count,
+        default=36_000,
+        help="tokens of the match corpus, an equal share per source, first texts first; each costs "
+        "about 128 bytes per state in the file",
+    )
+    parser.add_argument("--threads", type=count, default=1, help="torch CPU threads (0: torch's default)")
+    return parser.parse_args(argv)
+
+
+@dataclass
+class Corpus:
+    """The held-out texts, in source order, and which of them the match search covers."""
+
+    names: list[str]  # of the sources
+    texts: list[str] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+    sources: list[int] = field(default_factory=list)  # index into names
+    in_match: list[bool] = field(default_factory=list)
+
+
+def read_corpus(specs: list[str], limit: int, match_tokens: int, max_tokens: int) -> Corpus:
+    sources = data.load_sentiment_sources(specs, limit)
+    corpus = Corpus(list(sources))
+    for index, splits in enumerate(sources.values()):
+        room = match_tokens // len(sources)
+        for text, label in splits["validation"]:
+            length = len(tokenize(text, max_tokens)[0])
+            if length == 0:  # nothing the model can read
+                continue
+            corpus.texts.append(text)
+            corpus.labels.append(label)
+            corpus.sources.append(index)
+            fits = length <= room
+            corpus.in_match.append(fits)
+            room -= length * fits
+    return corpus
+
+
+class Readings:
+    """What one pass over the corpus keeps of one state: each text's mean and extremes per unit, and
+    every value of the match corpus."""
+
+    def __init__(self):
+        self.means, self.match = [], []
+        self.highest, self.highest_at, self.lowest, self.lowest_at = [], [], [], []
+
+    def add(self, values: np.ndarray, in_match: bool) -> None:
+        """values [tokens, units] of one text"""
+        self.means.append(values.mean(axis=0))
+        self.highest.append(values.max(axis=0))
+        self.highest_at.append(values.argmax(axis=0))
+        self.lowest.append(values.min(axis=0))
+        self.lowest_at.append(values.argmin(axis=0))
+        if in_match:
+            self.match.append(values)
+
+    def arrays(self, snippets: int) -> dict[str, np.ndarray]:
+        """The state's arrays of the atlas file (see models/atlas.py)."""
+        arrays = {"means": np.stack(self.means).astype(np.float16)}
+        for end, extremes, at, sign in (
+            ("top", self.highest, self.highest_at, 1),
+            ("bottom", self.lowest, self.lowest_at, -1),
+        ):
+            extremes = np.stack(extremes)  # [texts, units]
+            texts = np.argsort(-sign * extremes, axis=0, kind="stable")[:snippets].T  # [units, snippets]
+            units = np.arange(extremes.shape[1])[:, None]
+            arrays[f"{end}_texts"] = texts.astype(np.int32)
+            arrays[f"{end}_positions"] = np.stack(at)[texts, units].astype(np.int32)
+            arrays[f"{end}_values"] = extremes[texts, units].astype(np.float32)
+        return {**arrays, **self.match_arrays()}
+
+    def match_arrays(self) -> dict[str, np.ndarray]:
+        """uint8 codes [units, rows], floor(max(value, 0) / scale): never above the true value, so a
+        unit the atlas calls on is on. Negative values are left out: "on" means above a threshold >= 0."""
+        positive = np.maximum(np.concatenate(self.match), 0).astype(np.float64)  # [rows, units]
+        scale = positive.max(axis=0) / 255
+        codes = np.divide(positive, scale, out=np.zeros_like(positive), where=scale > 0)
+        codes = np.minimum(np.floor(codes), 255).astype(np.uint8).T
+        return {"match": np.ascontiguousarray(codes), "match_scale": scale.astype(np.float32)}
+
+    def threshold(self) -> float:
+        return max(float(np.quantile(np.concatenate(self.match), ON_QUANTILE)), 0.0)
+
+    def value_range(self) -> list[float]:
+        return [float(np.min(self.lowest)), float(np.max(self.highest))]
+
+
+def read_states(
+    predictor: SentimentPredictor, corpus: Corpus, kinds: set[str]
+) -> tuple[dict[str, Readings], list[int]]:
+    """Every text through `analyze`, the very call a snippet's prefix is checked with: the readings
+    of each state named "layer{i}.{direction}.{kind}", and each text's length in tokens."""
+    readings: dict[str, Readings] = {}
+    lengths = []
+    for text, in_match in tqdm(zip(corpus.texts, corpus.in_match), total=len(corpus.texts), unit="text"):
+        states = predictor.analyze(text).states
+        for name, values in states.items():
+            if name.rsplit(".", 1)[1] in kinds:
+                readings.setdefault(name, Readings()).add(values, in_match)
+        lengths.append(len(next(iter(states.values()))))
+    return readings, lengths
+
+
+def corpus_arrays(corpus: Corpus, lengths: list[int]) -> dict[str, np.ndarray]:
+    encoded = [text.encode() for text in corpus.texts]
+    return {
+        "texts": np.frombuffer(b"".join(encoded), np.uint8),
+        "text_ends": np.cumsum([len(e) for e in encoded], dtype=np.int64),
+        "labels": np.array(corpus.labels, np.int8),
+        "sources": np.array(corpus.sources, np.int8),
+        "lengths": np.array(lengths, np.int32),
+        "match_texts": np.flatnonzero(corpus.in_match).astype(np.int32),
+    }
+
+
+def main(argv: list[str] | None = None) -> Path:
+    started = time.time()
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        predictor = models.load(args.checkpoint, "sentiment")
+        corpus = read_corpus(args.data, args.limit, args.match_tokens, predictor.config.max_tokens)
+    except (models.CheckpointError, data.DataError) as error:
+        raise SystemExit(str(error)) from None
+    if set(corpus.labels) != {0, 1} or not any(corpus.in_match):
+        raise SystemExit("The corpus needs positive and negative texts, and --match-tokens room for one.")
+    print(
+        f"atlas of {args.checkpoint}: {len(corpus.texts):,} texts from {', '.join(corpus.names)}", flush=True
+    )
+    readings, lengths = read_states(predictor, corpus, set(args.states))
+    if not readings:
+        raise SystemExit(f"This {predictor.config.cell} model has no states named {args.states}.")
+    arrays = corpus_arrays(corpus, lengths)
+    for state, reading in readings.items():
+        arrays.update({f"{state}/{name}": array for name, array in reading.arrays(args.snippets).items()})
+    meta = {
+        "checkpoint": str(args.checkpoint),
+        "weights": weights_hash(predictor.model),
+        "states": list(readings),
+        "bidirectional": predictor.config.bidirectional,
+        "sources": corpus.names,
+        "snippets": args.snippets,
+        "thresholds": {state: reading.threshold() for state, reading in readings.items()},
+        "ranges": {state: reading.value_range() for state, reading in readings.items()},
+        "tokens": sum(lengths),
+        "match_tokens": int(arrays["lengths"][arrays["match_texts"]].sum()),
+        "command": " ".join(["python -m training.atlas", *argv]),
+        "torch": torch.__version__,
+        "seconds": round(time.time() - started, 1),
+    }
+    path = atlas_path(args.checkpoint)
+    save(path, meta, arrays)
+    megabytes = path.stat().st_size / 1e6
+    print(
+        f"wrote {path}: {len(readings)} states, {meta['tokens']:,} tokens ({meta['match_tokens']:,} for "
+        f"match search), {megabytes:.1f} MB, built in {meta['seconds']:.0f} s"
+    )
+    if megabytes > MAX_MEGABYTES:
+        raise SystemExit(
+            f"{path} is over the {MAX_MEGABYTES} MB a shipped atlas may take: lower --match-tokens."
+        )
+    return path
+
+
+if __name__ == "__main__":
+    main()
