@@ -15,7 +15,7 @@ COPY checkpoints checkpoints
 COPY models models
 COPY training training
 COPY ui ui
-COPY views views
+COPY pages pages
 
 RUN useradd --create-home unfold
 USER unfold

@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 from bench import row, show
+from ui.navigation import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 # Headless chromium on a machine with a closed network: no sandbox (root), no GPU, no calls home.
@@ -32,8 +33,9 @@ async def _click(page, name: str) -> None:
     await page.get_by_role("button", name=name).click()
 
 
-# page path -> (what the user does there, the element that shows the answer)
-PAGES = {
+PATHS = [page.url_path for page in PAGES]  # where each page is served, "" for the home page
+# For each page: what the user does there, and the element that shows the answer.
+INTERACTIONS = {
     "": (None, "text=Shipped models"),
     "sentiment": (lambda page: _click(page, "Read it"), "[data-testid='stMetricValue']"),
     "captioning": (None, "h3"),
@@ -82,7 +84,7 @@ def resident_mb(pid: int | None = None) -> float:
 
 async def visit(page, url: str, path: str) -> float:
     """Open a page, do its interaction, wait for the answer; seconds taken. Fails on a traceback."""
-    action, answer = PAGES[path]
+    action, answer = INTERACTIONS[path]
     started = time.perf_counter()
     await page.goto(f"{url}/{path}")
     if action:
@@ -122,7 +124,7 @@ async def _measure() -> list[dict]:
             rows = [
                 row("start to the first rendered page", 1000 * first_page, "cold: a fresh server process")
             ]
-            for path in PAGES:
+            for path in PATHS:
                 await visit(page, url, path)  # loads the page's models
                 warm = statistics.median([await visit(page, url, path) for _ in range(3)])
                 rows.append(

@@ -6,16 +6,15 @@ import asyncio
 import shutil
 import statistics
 
-from bench.app import CHROMIUM_FLAGS, PAGES, resident_mb, start_app, visit
+from bench.app import CHROMIUM_FLAGS, PATHS, resident_mb, start_app, visit
 
 
 async def session(browser, url: str, index: int, interactions: int, record) -> None:
     """One user: every page in turn, starting at a different one per session."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
-    paths = list(PAGES)
     for step in range(interactions):
-        path = paths[(index + step) % len(paths)]
+        path = PATHS[(index + step) % len(PATHS)]
         try:
             record(path, await visit(page, url, path), None)
         except Exception as error:  # a timeout or a traceback on the page: counted, reported
@@ -65,10 +64,10 @@ def main() -> None:
     print(f"load: {args.sessions} concurrent sessions x {args.interactions} interactions, every page")
     print(f"  interactions {len(results)}, errors {len(errors)}")
     print(f"  response time p50 {percentile(times, 0.5):.2f} s, p95 {percentile(times, 0.95):.2f} s")
-    for page in PAGES:
-        page_times = [r["seconds"] for r in results if r["page"] == page and r["seconds"] is not None]
+    for path in PATHS:
+        page_times = [r["seconds"] for r in results if r["page"] == path and r["seconds"] is not None]
         if page_times:
-            print(f"    /{page:<14} p50 {statistics.median(page_times):6.2f} s  ({len(page_times)} visits)")
+            print(f"    /{path:<14} p50 {statistics.median(page_times):6.2f} s  ({len(page_times)} visits)")
     memory = outcome["memory_mb"]
     first, last = memory.get(50), memory.get(len(results))
     if first and last:

@@ -6,8 +6,10 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import bench.app
 import ui
 from tests.conftest import ROOT
+from ui.navigation import PAGES
 
 
 def app(monkeypatch, folder) -> AppTest:
@@ -15,6 +17,25 @@ def app(monkeypatch, folder) -> AppTest:
     ui._load.clear()
     ui._info.clear()
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+
+
+def open_page(monkeypatch, folder, path: str) -> AppTest:
+    """The app opened at the page `path` (as the registry names it), run once."""
+    return app(monkeypatch, folder).run().switch_page(path).run()
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.url_path or "home")
+def test_every_page_draws_the_sectioned_navigation(monkeypatch, fixture_checkpoints, page):
+    at = open_page(monkeypatch, fixture_checkpoints, page.path)
+    assert not at.exception, at.exception
+    sections = [caption.value for caption in at.sidebar.caption]
+    assert sections == ["Unfold", "Structures", "Inside an RNN"]
+    links = [link.proto.label for link in at.sidebar.get("page_link")]
+    assert links == [page.title for page in PAGES]
+
+
+def test_bench_knows_what_to_do_on_every_page():
+    assert set(bench.app.INTERACTIONS) == set(bench.app.PATHS)
 
 
 def test_home_lists_the_models(monkeypatch, fixture_checkpoints):
@@ -48,8 +69,7 @@ def submit(at: AppTest, text: str) -> AppTest:
 
 
 def test_sentiment_page_reads_a_review(monkeypatch, fixture_checkpoints):
-    at = app(monkeypatch, fixture_checkpoints).run()
-    at.switch_page("views/sentiment.py").run()
+    at = open_page(monkeypatch, fixture_checkpoints, "pages/sentiment.py")
     assert not at.exception
     submit(at, "not terrible at all , it 's great !")
     assert not at.exception
@@ -74,32 +94,28 @@ def heatmap(at: AppTest) -> dict:
 
 
 def test_sentiment_examples_fill_the_text_box(monkeypatch, fixture_checkpoints):
-    at = app(monkeypatch, fixture_checkpoints).run()
-    at.switch_page("views/sentiment.py").run()
+    at = open_page(monkeypatch, fixture_checkpoints, "pages/sentiment.py")
     at.selectbox(key="sentiment_example").set_value("Negative").run()
     assert at.text_area(key="sentiment_text").value.startswith("A dull")
 
 
 @pytest.mark.parametrize("text", ["", "   "])
 def test_sentiment_page_explains_empty_input(monkeypatch, fixture_checkpoints, text):
-    at = app(monkeypatch, fixture_checkpoints).run()
-    at.switch_page("views/sentiment.py").run()
+    at = open_page(monkeypatch, fixture_checkpoints, "pages/sentiment.py")
     submit(at, text)
     assert not at.exception
     assert "empty" in at.warning[0].value
 
 
 def test_sentiment_page_long_text_is_windowed(monkeypatch, fixture_checkpoints):
-    at = app(monkeypatch, fixture_checkpoints).run()
-    at.switch_page("views/sentiment.py").run()
+    at = open_page(monkeypatch, fixture_checkpoints, "pages/sentiment.py")
     submit(at, "great film " * 2000)
     assert not at.exception
     assert "read only its first 50 tokens" in at.info[0].value
 
 
 def test_sentiment_page_without_checkpoint_shows_the_fix(monkeypatch, tmp_path):
-    at = app(monkeypatch, tmp_path).run()
-    at.switch_page("views/sentiment.py").run()
+    at = open_page(monkeypatch, tmp_path, "pages/sentiment.py")
     assert not at.exception
     assert "No checkpoint" in at.error[0].value
     assert "make train-sentiment" in at.info[0].value
@@ -107,8 +123,7 @@ def test_sentiment_page_without_checkpoint_shows_the_fix(monkeypatch, tmp_path):
 
 def test_broken_checkpoint_is_a_message_not_a_traceback(monkeypatch, tmp_path):
     (tmp_path / "sentiment.pt").write_bytes(b"\x00broken")
-    at = app(monkeypatch, tmp_path).run()
-    at.switch_page("views/sentiment.py").run()
+    at = open_page(monkeypatch, tmp_path, "pages/sentiment.py")
     assert not at.exception
     assert "not a readable checkpoint" in at.error[0].value
     home = app(monkeypatch, tmp_path).run()
@@ -116,8 +131,7 @@ def test_broken_checkpoint_is_a_message_not_a_traceback(monkeypatch, tmp_path):
 
 
 def translation_page(monkeypatch, folder) -> AppTest:
-    at = app(monkeypatch, folder).run()
-    return at.switch_page("views/translation.py").run()
+    return open_page(monkeypatch, folder, "pages/translation.py")
 
 
 def test_translation_page_shows_alignment_states_and_beam(monkeypatch, fixture_checkpoints):
@@ -157,8 +171,7 @@ def test_translation_page_without_checkpoint_shows_the_fix(monkeypatch, tmp_path
 
 
 def captioning_page(monkeypatch, folder) -> AppTest:
-    at = app(monkeypatch, folder).run()
-    return at.switch_page("views/captioning.py").run()
+    return open_page(monkeypatch, folder, "pages/captioning.py")
 
 
 def test_captioning_page_captions_a_sample_photo(monkeypatch, fixture_checkpoints):
@@ -197,8 +210,7 @@ def test_captioning_page_without_checkpoint_shows_the_fix(monkeypatch, tmp_path)
 
 
 def inside_page(monkeypatch, folder, page: str) -> AppTest:
-    at = app(monkeypatch, folder).run()
-    at.switch_page(f"views/inside/{page}.py").run()
+    at = open_page(monkeypatch, folder, f"pages/{page}.py")
     assert not at.exception, at.exception
     return at
 

@@ -174,7 +174,15 @@ def test_training_reads_a_photo_as_the_app_does(name):
 
 def test_pages_never_import_torchvision():
     """It costs each app process about 175 MB; only training uses it."""
-    app = "from streamlit.testing.v1 import AppTest; AppTest.from_file('app.py', default_timeout=60).run()"
-    check = f"import sys; {app}; import models, ui; assert 'torchvision' not in sys.modules, 'imported'"
+    check = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "from ui.navigation import PAGES\n"
+        "app = AppTest.from_file('app.py', default_timeout=120).run()\n"
+        "for page in PAGES:\n"
+        "    app.switch_page(page.path).run()\n"
+        "    assert not app.exception, (page.path, app.exception)\n"
+        "    assert 'torchvision' not in sys.modules, page.path\n"
+    )
     run = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-1500:]

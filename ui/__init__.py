@@ -12,8 +12,8 @@ from models.checkpoint import read as read_checkpoint
 from models.checkpoint import train_command
 
 # Streamlit runs each session's script in its own thread; one torch thread per request keeps
-# concurrent sessions from fighting over the cores. `analyze`, which the pages call, is as fast
-# on one thread as on two (make bench).
+# concurrent sessions from fighting over the cores, and one input at a time, what the pages
+# analyze, is too small for a second thread to help.
 torch.set_num_threads(1)
 
 # Tests point the app at fixture checkpoints through this variable.

@@ -27,7 +27,7 @@ def test_step_the_unfolded_cell(shipped_app, page):
 
 
 def test_train_the_memory_task_live_and_stop_it(shipped_app, page):
-    page.goto(shipped_app + "/memory")
+    page.goto(shipped_app + "/recall")
     page.get_by_role("button", name="Train the three cells").click()
     progress = page.get_by_text(re.compile(r"step \d+ of 400"))
     expect(progress).to_be_visible(timeout=10_000)  # the first curve points
@@ -35,7 +35,7 @@ def test_train_the_memory_task_live_and_stop_it(shipped_app, page):
     page.get_by_role("button", name="Stop").click()
     expect(page.get_by_text(re.compile(r"rnn \d+%"))).to_be_visible(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
-    screenshot(page, "inside-memory")
+    screenshot(page, "inside-recall")
 
 
 @pytest.mark.parametrize(

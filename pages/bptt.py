@@ -5,7 +5,7 @@ import streamlit as st
 
 import ui
 from models.gradients import gradient_through_time
-from ui import charts
+from ui import charts, navigation
 
 CELLS = {"vanilla RNN": "sentiment-rnn", "LSTM": "sentiment", "GRU": "sentiment-gru"}
 EXAMPLE = (
@@ -13,6 +13,7 @@ EXAMPLE = (
     "found its feet, the two leads were wonderful together and the ending moved me to tears."
 )
 
+navigation.setup(__file__)
 st.title(":material/undo: Backpropagation through time")
 st.markdown(
     "Training sends the error back through the unfolded chain: the gradient reaching $h_k$ is a "

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from ui import charts
+from ui import charts, navigation
 
 DIRECTIONS = {"German → English": "translation-de-en", "English → German": "translation-en-de"}
 EXAMPLES = {
@@ -91,6 +91,7 @@ def state_heatmap_ui(states: dict, tokens: list[str], key: str) -> None:
     st.altair_chart(chart, width="stretch")
 
 
+navigation.setup(__file__)
 st.title(":material/translate: Translation: many to many")
 st.markdown(
     "An **encoder** reads the whole sentence, one piece at a time, into a sequence of states; a "

@@ -4,10 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from models.recall import SYMBOLS, train_recall
-from ui import charts
+from ui import charts, navigation
 
 CELLS = ["rnn", "lstm", "gru"]
 
+navigation.setup(__file__)
 st.title(":material/memory: Why LSTM and GRU")
 st.markdown(
     f"The recall task: the first of a sequence of symbols is flagged *remember this*, "

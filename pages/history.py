@@ -5,8 +5,9 @@ import streamlit as st
 
 import models
 import ui
-from ui import charts
+from ui import charts, navigation
 
+navigation.setup(__file__)
 st.title(":material/monitoring: Training history")
 st.markdown(
     "What the training loop recorded after every epoch: the mean training loss, the mean gradient "

@@ -6,7 +6,7 @@ import streamlit as st
 
 import ui
 from models.images import FORMATS, ImageError
-from ui import charts
+from ui import charts, navigation
 
 GALLERY = Path(__file__).resolve().parents[1] / "assets" / "gallery"
 PHOTOS = {
@@ -105,6 +105,7 @@ def states_ui(result) -> None:
     st.altair_chart(chart, width="stretch")
 
 
+navigation.setup(__file__)
 st.title(":material/image: Captioning: one to many")
 st.markdown(
     "A CNN pretrained on ImageNet reads the image **once** into a 7×7 grid of region features. "

@@ -3,8 +3,9 @@
 import streamlit as st
 
 import ui
-from ui import charts
+from ui import charts, navigation
 
+navigation.setup(__file__)
 st.title(":material/swap_horiz: Bidirectional")
 st.markdown(
     "A bidirectional layer is two RNNs over the same tokens: one reads left to right, the other "
@@ -22,6 +23,8 @@ except ValueError as error:
     st.warning(str(error))
     st.stop()
 tokens = result.source_tokens
+if result.truncated:
+    st.info(f"The sentence was long: only its first {len(tokens)} pieces were read.")
 t = st.select_slider(
     "Step t",
     list(range(len(tokens))),

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from models.toy import hello_rnn
-from ui import diagrams
+from ui import diagrams, navigation
 
 
 @st.cache_resource(show_spinner="Training the three-unit network…")
@@ -11,26 +11,33 @@ def toy():
     return hello_rnn(seed=0)
 
 
+def letters_ui(letters: list[str]) -> str:
+    """The letters to read, or a warning and st.stop() when there are none."""
+    text = st.text_input(
+        f"Letters to read (any of {', '.join(letters)})", "hell", max_chars=12, key="cell_text"
+    ).strip()
+    if not text:
+        st.warning("Type at least one letter.")
+        st.stop()
+    return text
+
+
+navigation.setup(__file__)
 st.title(":material/account_tree: The cell, unfolded")
 st.markdown(
-    "The note's vanilla cell with three units, trained here in a second to predict the next letter "
+    "A vanilla cell with three units, trained here in a second to predict the next letter "
     "of *hello*: $h_t = \\tanh(W_x x_t + W_h h_{t-1} + b)$ and $y_t = \\mathrm{softmax}(W_y h_t + b_y)$. "
     "Folded, it is one cell with a loop; unfolded, one copy per letter, **the same $W_x$, $W_h$ and "
     "$W_y$ at every step** (same colour), as a CNN shares one filter across space."
 )
 model = toy()
-text = st.text_input(
-    f"Letters to read (any of {', '.join(model.letters)})", "hell", max_chars=12, key="cell_text"
-).strip()
+text = letters_ui(model.letters)
 try:
     run = model.unfold(text)
 except ValueError as error:
     st.warning(str(error))
     st.stop()
-if not text:
-    st.warning("Type at least one letter.")
-    st.stop()
-t = st.slider("Time step t", 1, len(text), 1, key="cell_step")
+t = st.slider("Time step t", 1, len(text), 1, key="cell_step") if len(text) > 1 else 1
 
 folded, chain = st.columns([1, 3])
 folded.graphviz_chart(diagrams.folded())

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 import ui
-from ui import charts
+from ui import charts, navigation
 
 EXAMPLES = {
     "Negation": "This film is not terrible, it's great!",
@@ -33,7 +33,7 @@ STATE_LABELS = {
 }
 
 
-@st.cache_data(max_entries=16, show_spinner=False)  # an 800-token trace is about 5 MB
+@st.cache_data(max_entries=16, show_spinner=False)  # a long review's trace holds every gate's value
 def analyze(text: str, _model, model_id: int):
     return _model.analyze(text)
 
@@ -115,6 +115,7 @@ def unit_ui(result, values: np.ndarray) -> None:
     st.html(charts.token_strip(result.tokens, values[:, unit], limit))
 
 
+navigation.setup(__file__)
 model = ui.load_model("sentiment", "sentiment")
 st.title(":material/reviews: Sentiment: many to one")
 st.markdown(

@@ -1,11 +1,12 @@
-"""Inside an RNN, 1: state and input. The note's first-order system x_t = f(x_{t-1}, u_t), live."""
+"""Inside an RNN, 1: state and input. The first-order system x_t = f(x_{t-1}, u_t), live."""
 
 import pandas as pd
 import streamlit as st
 
 from models import dynamics
-from ui import charts
+from ui import charts, navigation
 
+navigation.setup(__file__)
 st.title(":material/timeline: State and input")
 st.markdown(
     "A recurrent network is a first-order system: the new state mixes the previous state with the "
@@ -31,6 +32,8 @@ try:
 except ValueError as error:
     st.warning(str(error))
     st.stop()
+if signal == "typed" and not u.any():
+    left.info("The input is 0 at every step: type some numbers, such as 1 0 -0.5 2.")
 x, y = dynamics.simulate(u, a, b, x0, f, c)
 frame = pd.concat(
     [
