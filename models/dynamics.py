@@ -1,4 +1,4 @@
-"""The note's first-order system x_t = f(x_{t-1}, u_t), y_t = g(x_t), run on plain numbers."""
+"""A first-order system x_t = f(x_{t-1}, u_t), y_t = g(x_t), run on plain numbers."""
 
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""The note's three-unit vanilla RNN, small enough to print every weight and every vector of every step."""
+"""A three-unit vanilla RNN, small enough to print every weight and every vector of every step."""
 
 from dataclasses import dataclass
 
