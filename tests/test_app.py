@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import bench.app
+import models
 import ui
 from tests.conftest import ROOT
 from ui.navigation import PAGES
@@ -265,3 +266,16 @@ def test_history_page_draws_recorded_curves_and_explains_missing_ones(monkeypatc
     assert len(at.get("vega_lite_chart")) == 3 and "epoch 2" in at.caption[0].value
     at.selectbox(key="history_checkpoint").set_value("translation-de-en").run()
     assert "holds no training history" in at.info[0].value
+
+
+def test_a_bug_while_loading_is_a_short_message_and_a_logged_traceback(
+    monkeypatch, fixture_checkpoints, caplog
+):
+    def broken(cls, checkpoint):
+        raise AttributeError("a bug")
+
+    monkeypatch.setattr(models.SentimentPredictor, "from_checkpoint", classmethod(broken))
+    at = open_page(monkeypatch, fixture_checkpoints, "pages/bptt.py")
+    assert not at.exception
+    assert "a bug in Unfold" in at.error[0].value
+    assert "AttributeError: a bug" in caplog.text

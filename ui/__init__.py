@@ -1,5 +1,6 @@
 """Streamlit-only helpers shared by pages: cached model loading and friendly errors."""
 
+import logging
 import os
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from models.checkpoint import train_command
 # concurrent sessions from fighting over the cores, and one input at a time, what the pages
 # analyze, is too small for a second thread to help.
 torch.set_num_threads(1)
+
+log = logging.getLogger(__name__)
 
 # Tests point the app at fixture checkpoints through this variable.
 CHECKPOINTS = Path(os.environ.get("UNFOLD_CHECKPOINTS", "checkpoints"))
@@ -37,9 +40,13 @@ def load_model(name: str, task: str):
     path = CHECKPOINTS / f"{name}.pt"
     try:
         return _load(str(path), task, _modified(path))
-    except models.CheckpointError as error:
+    except models.CheckpointError as error:  # the file: retraining fixes it
         st.error(f"The {name} model cannot be loaded. {error}")
         st.info(f"To create it, run `{train_command(path, task)}` in the project folder.")
+        st.stop()
+    except Exception:  # our code: the traceback goes to the server log, not to the visitor
+        log.exception("loading %s failed", path)
+        st.error(f"The {name} model could not be loaded: a bug in Unfold (the server log has the details).")
         st.stop()
 
 
