@@ -24,7 +24,7 @@ def measure(checkpoint: str, repeats: int) -> list[dict]:
         row("image -> features (encoder only)", encoder_ms),
         row("caption, beam 1, with the encoder", greedy_ms, f"encoder {encoder_ms / greedy_ms:.0%} of it"),
         row("caption, beam 3, with the encoder", beam_ms, f"{beam_ms / greedy_ms:.2f}x beam 1"),
-        row("analyze, beam 3 (attention, states)", analyze_ms, f"trace overhead {analyze_ms / beam_ms:.2f}x"),
+        row("analyze with saliency, beam 3", analyze_ms, f"{analyze_ms / beam_ms:.2f}x caption, beam 3"),
         row(
             "caption, batch of 16, beam 3",
             batch_ms,

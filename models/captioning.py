@@ -1,5 +1,7 @@
 """One-to-many: an image -> CNN region features -> attentive LSTM decoder -> a caption, word by word."""
 
+import numbers
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -10,9 +12,9 @@ from torch import nn
 from models import images, vision
 from models.cells import FUSED, step_layer, trace_layer
 from models.checkpoint import CheckpointError
-from models.search import BOS, PAD, beam_search, greedy, until_eos
+from models.search import BOS, EOS, PAD, beam_search, greedy, most_probable, on_device, saliency, until_eos
 from models.text import PAD as PAD_TOKEN
-from models.text import UNK, Vocab
+from models.text import UNK, Vocab, caption_words
 
 SPECIALS = [PAD_TOKEN, UNK, "<s>", "</s>"]  # ids PAD, UNK, BOS, EOS of models/search.py
 
@@ -36,9 +38,10 @@ class Attended:
 
     features: torch.Tensor  # [batch, regions, feature_dim]
     keys: torch.Tensor  # [batch, regions, attention_dim]: W_f f_i, computed once
+    mask: torch.Tensor  # [batch, regions], True on the regions attention may read (all but hidden ones)
 
     def select(self, index: torch.Tensor) -> "Attended":
-        return Attended(self.features[index], self.keys[index])
+        return Attended(self.features[index], self.keys[index], self.mask[index])
 
 
 @dataclass
@@ -70,18 +73,23 @@ class Captioner(nn.Module):
         self.output_bias = nn.Parameter(torch.zeros(config.vocab_size))
         self.dropout = nn.Dropout(config.dropout)
 
-    def start(self, features: torch.Tensor) -> tuple[Attended, object]:
-        """Region features [batch, regions, feature_dim] -> what the decoder attends to, and the
-        cell's initial state."""
-        initial = torch.tanh(self.initial(features.mean(dim=1)))[None]  # [1, batch, hidden (x2)]
+    def start(self, features: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[Attended, object]:
+        """Region features [batch, regions, feature_dim] and the regions the decoder may see (mask
+        [batch, regions], all if None) -> what the decoder attends to, and the cell's initial state,
+        made from the mean of the regions it may see: a hidden region reaches it by no path."""
+        if mask is None:
+            mask = torch.ones(features.shape[:2], dtype=torch.bool, device=features.device)
+        weights = mask[:, :, None].to(features.dtype)
+        mean = (features * weights).sum(dim=1) / weights.sum(dim=1)
+        initial = torch.tanh(self.initial(mean))[None]  # [1, batch, hidden (x2)]
         state = tuple(initial.chunk(2, dim=-1)) if self.config.cell == "lstm" else initial
-        return Attended(features, self.keys(features)), state
+        return Attended(features, self.keys(features), mask), state
 
     def step(self, tokens: torch.Tensor, state, attended: Attended) -> CaptionStep:
         """The one decoder step: previous words [batch] -> next-word logits."""
         h = (state[0] if isinstance(state, tuple) else state)[0]  # [batch, hidden]
         scores = self.score(torch.tanh(attended.keys + self.query(h)[:, None])).squeeze(-1)
-        attention = scores.softmax(dim=-1)  # [batch, regions]
+        attention = scores.masked_fill(~attended.mask, float("-inf")).softmax(dim=-1)  # [batch, regions]
         seen = (attention[:, None] @ attended.features).squeeze(1)  # [batch, feature_dim]
         context = torch.sigmoid(self.gate(h)) * seen
         inputs = torch.cat([self.dropout(self.embedding(tokens)), context], dim=-1)
@@ -117,6 +125,30 @@ class CaptionAnalysis:
     states: dict[str, np.ndarray]  # "h", "c" and the gates -> [len(tokens), hidden_dim]
     candidates: list[tuple[str, float]]  # the final beam, best first (length-normalised log-prob)
     image: np.ndarray  # [224, 224, 3] uint8: the picture the encoder saw
+    alternatives: list[list[tuple[str, float]]]  # per word: the 5 likeliest tokens there, best first
+    saliency: np.ndarray  # [len(tokens), 7, 7]: |d log p(word) / d region features|, each map sums to 1
+
+
+def visible_regions(hide: Iterable[tuple[int, int]]) -> torch.Tensor:
+    """The mask [1, 49] of regions the decoder may see: every cell of the 7x7 grid but the (row, col)
+    cells in `hide`."""
+    visible = torch.ones(vision.GRID, vision.GRID, dtype=torch.bool)
+    for cell in hide:
+        visible[_grid_cell(cell)] = False
+    if not visible.any():
+        raise ValueError("All 49 regions are hidden: leave the decoder at least one to look at.")
+    return visible.view(1, -1)
+
+
+def _grid_cell(cell) -> tuple[int, int]:
+    try:
+        row, col = cell
+    except (TypeError, ValueError):
+        row = col = None
+    if not all(isinstance(i, numbers.Integral) and 0 <= i < vision.GRID for i in (row, col)):
+        last = vision.GRID - 1
+        raise ValueError(f"{cell!r} is not a cell of the grid: give (row, column), each from 0 to {last}.")
+    return int(row), int(col)
 
 
 class CaptioningPredictor:
@@ -166,7 +198,7 @@ class CaptioningPredictor:
     @torch.inference_mode()
     def caption_features(self, features: torch.Tensor, beam_size: int = 3, max_length: int | None = None):
         attended, state = self.model.start(features.to(self._device))
-        step, limit = self._next_token, max_length or self.config.max_length
+        step, limit = on_device(self.model.next_token, self._device), max_length or self.config.max_length
         if beam_size == 1:
             outputs = greedy(step, state, attended, limit)
         else:
@@ -176,37 +208,68 @@ class CaptioningPredictor:
     def words(self, ids: list[int]) -> str:
         return " ".join(self.vocab.tokens[i] for i in until_eos(ids))
 
+    def encode_prefix(self, prefix: str) -> list[int]:
+        """The ids of the words a caption must start with, split as the vocabulary's words are."""
+        words = caption_words(prefix)
+        unknown = [word for word in words if word not in self.vocab.index]
+        if unknown:
+            names, verb = ", ".join(map(repr, unknown)), "is" if len(unknown) == 1 else "are"
+            known = len(self.vocab) - len(SPECIALS)
+            raise ValueError(f"{names} {verb} not among the {known} words the model can write.")
+        if len(words) >= self.config.max_length:
+            raise ValueError(
+                f"The beginning is {len(words)} words long; captions here are under {self.config.max_length}."
+            )
+        return self.vocab.encode(words)
+
     @property
     def _device(self) -> torch.device:
         """Where the weights are: the CPU in the app, an accelerator while training validates."""
         return self.model.embedding.weight.device
 
-    def _next_token(self, tokens: torch.Tensor, state, attended: Attended) -> tuple[torch.Tensor, object]:
-        """The model's step for the search functions, which keep tokens and scores on the CPU."""
-        logits, state = self.model.next_token(tokens.to(self._device), state, attended)
-        return logits.cpu(), state
-
     @torch.inference_mode()
     def analyze(
-        self, picture: Image.Image | bytes, beam_size: int = 3, max_length: int | None = None
+        self,
+        picture: Image.Image | bytes,
+        beam_size: int = 3,
+        max_length: int | None = None,
+        prefix: str = "",
+        hide: Iterable[tuple[int, int]] = (),
     ) -> CaptionAnalysis:
+        """Caption `picture`, starting with the words of `prefix` (forced) and never attending to the
+        (row, col) cells in `hide`, and everything a page draws."""
         image = images.open_image(picture)
+        forced, mask = self.encode_prefix(prefix), visible_regions(hide)
         features = self.encoder(images.pixels([image]))
-        attended, state = self.model.start(features)
+        attended, state = self.model.start(features, mask)
         limit = max_length or self.config.max_length
-        beams = beam_search(self.model.next_token, state, attended, beam_size, limit)[0]
+        beams = beam_search(self.model.next_token, state, attended, beam_size, limit, forced)[0]
         words = beams[0][0]
-        steps = self._teacher_force(words, state, attended)
-        chosen = [step.logits.softmax(dim=-1)[0, word].item() for step, word in zip(steps, words)]
+        steps, logits, salient = self._explain(features, mask, words)
         return CaptionAnalysis(
             text=self.words(words),
             tokens=[self.vocab.tokens[i] for i in words],
-            probabilities=chosen,
+            probabilities=logits.softmax(dim=-1)[torch.arange(len(words)), words].tolist(),
             attention=self._attention_maps(steps),
             states=self._trace(steps, state),
             candidates=[(self.words(ids), score) for ids, score in beams],
             image=np.asarray(image),
+            alternatives=[[(self.vocab.tokens[i], p) for i, p in row] for row in most_probable(logits)],
+            saliency=salient.reshape(len(words), vision.GRID, vision.GRID),
         )
+
+    def _explain(
+        self, features: torch.Tensor, mask: torch.Tensor, words: list[int]
+    ) -> tuple[list[CaptionStep], torch.Tensor, np.ndarray]:
+        """`words` teacher-forced through the decoder: its steps and logits [words, vocab], one per
+        word, and the saliency of each word over the regions [words, regions]."""
+        with torch.inference_mode(False), torch.enable_grad():  # analyze runs in inference mode
+            regions = features.clone().requires_grad_()
+            attended, state = self.model.start(regions, mask)
+            steps = self._teacher_force([*words, EOS], state, attended)  # the end's step too: never empty
+            logits = torch.cat([step.logits for step in steps])[: len(words)]
+            log_probs = logits.log_softmax(dim=-1)[torch.arange(len(words)), words]
+            return steps[: len(words)], logits.detach(), saliency(log_probs, regions)
 
     def _teacher_force(self, words: list[int], state, attended: Attended) -> list[CaptionStep]:
         """The decoder's steps that produced `words` (the chosen beam), one per word."""

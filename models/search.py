@@ -1,7 +1,9 @@
-"""Greedy decoding and batched beam search over any decoder's one-token step function."""
+"""What every decoder shares: greedy and batched beam search over its one-token step function (after
+an optional forced prefix), the likeliest tokens at each step, and the saliency of outputs over inputs."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -12,12 +14,25 @@ PAD, UNK, BOS, EOS = 0, 1, 2, 3  # the ids every decoder vocabulary reserves
 Step = Callable[[torch.Tensor, object, object], tuple[torch.Tensor, object]]
 
 
-def greedy(step: Step, state, attended, max_length: int) -> list[list[int]]:
-    """The most likely token at every step, until EOS or max_length."""
+def force(step: Step, state, attended, prefix: Sequence[int]) -> tuple[object, torch.Tensor, torch.Tensor]:
+    """Teacher-force BOS + prefix: the state that reads the prefix's last token next, that token (BOS
+    for no prefix) per row, and the prefix's log-probability per row."""
+    rows = _rows(state)
+    tokens, log_prob = torch.full((rows,), BOS), torch.zeros(rows)
+    for token in prefix:
+        logits, state = step(tokens, state, attended)
+        log_prob = log_prob + F.log_softmax(logits, dim=-1)[:, token]
+        tokens = torch.full((rows,), token)
+    return state, tokens, log_prob
+
+
+def greedy(step: Step, state, attended, max_length: int, prefix: Sequence[int] = ()) -> list[list[int]]:
+    """The prefix, then the most likely token at every step until EOS or max_length tokens in all (at
+    least one after the prefix)."""
+    state, tokens, _ = force(step, state, attended, prefix)
     batch = _rows(state)
-    tokens = torch.full((batch,), BOS)
-    outputs, done = [], torch.zeros(batch, dtype=torch.bool)
-    for _ in range(max_length):
+    outputs, done = [torch.full((batch,), token) for token in prefix], torch.zeros(batch, dtype=torch.bool)
+    for _ in range(max(max_length - len(prefix), 1)):
         logits, state = step(tokens, state, attended)
         tokens = logits.argmax(dim=-1)
         outputs.append(tokens)
@@ -27,20 +42,22 @@ def greedy(step: Step, state, attended, max_length: int) -> list[list[int]]:
     return [until_eos(row) for row in torch.stack(outputs, dim=1).tolist()]
 
 
-def beam_search(step: Step, state, attended, beam_size: int, max_length: int):
-    """Batched beam search: every input's beams advance together as one batch of rows.
+def beam_search(step: Step, state, attended, beam_size: int, max_length: int, prefix: Sequence[int] = ()):
+    """Batched beam search: every input's beams advance together as one batch of rows, from the forced
+    prefix on (which counts in the score and the length, as generated tokens do).
 
     Returns, per input, its beams as (token ids, length-normalised log-probability), best first."""
     batch = _rows(state)
+    state, tokens, forced = force(step, state, attended, prefix)  # before the beams: once per input
     rows = torch.arange(batch).repeat_interleave(beam_size)  # beam b of input i is row i * K + b
     state, attended = select_state(state, rows), attended.select(rows)  # beams never leave their input's rows
+    tokens = tokens[rows]
     scores = torch.full((batch, beam_size), float("-inf"))
-    scores[:, 0] = 0.0  # all beams start identical: keep one
-    tokens = torch.full((batch * beam_size,), BOS)
-    history = torch.zeros(batch * beam_size, 0, dtype=torch.long)
+    scores[:, 0] = forced  # all beams start identical: keep one
+    history = torch.tensor(prefix, dtype=torch.long).repeat(batch * beam_size, 1)  # [batch * K, len(prefix)]
     finished = torch.zeros(batch * beam_size, dtype=torch.bool)
-    lengths = torch.zeros(batch * beam_size)
-    for _ in range(max_length):
+    lengths = torch.full((batch * beam_size,), float(len(prefix)))
+    for _ in range(max(max_length - len(prefix), 1)):
         logits, state = step(tokens, state, attended)
         log_probs = F.log_softmax(logits, dim=-1)  # [batch * K, vocab]
         vocab = log_probs.size(-1)
@@ -63,6 +80,40 @@ def beam_search(step: Step, state, attended, beam_size: int, max_length: int):
         beams = history[i * beam_size : (i + 1) * beam_size].tolist()
         results.append([(until_eos(beams[b]), normalised[i, b].item()) for b in order])
     return results
+
+
+def most_probable(logits: torch.Tensor, count: int = 5) -> list[list[tuple[int, float]]]:
+    """Per row of logits [steps, vocab], the `count` most probable tokens as (id, probability)."""
+    probabilities, ids = logits.softmax(dim=-1).topk(min(count, logits.size(-1)), dim=-1)
+    return [
+        list(zip(row_ids, row_probabilities))
+        for row_ids, row_probabilities in zip(ids.tolist(), probabilities.tolist())
+    ]
+
+
+def saliency(log_probs: torch.Tensor, inputs: torch.Tensor) -> np.ndarray:
+    """For each output's log-probability (log_probs [outputs], computed from inputs [1, items, dim]),
+    the L2 norm of its gradient w.r.t. each input item, normalised to sum to 1: [outputs, items].
+
+    One backward pass, batched over the outputs (autograd's vmap), instead of one pass per output."""
+    if log_probs.numel() == 0:
+        return np.zeros((0, inputs.size(1)), np.float32)
+    one_hot = torch.eye(len(log_probs), dtype=log_probs.dtype)
+    (gradients,) = torch.autograd.grad(log_probs, inputs, one_hot, is_grads_batched=True)
+    norms = gradients[:, 0].norm(dim=-1)  # [outputs, items]
+    return (norms / norms.sum(dim=-1, keepdim=True).clamp(min=torch.finfo(norms.dtype).tiny)).numpy()
+
+
+def on_device(step: Step, device: torch.device) -> Step:
+    """`step` for a model whose weights are on `device`: the searches keep tokens and scores on the CPU."""
+    if device.type == "cpu":
+        return step
+
+    def moved(tokens: torch.Tensor, state, attended) -> tuple[torch.Tensor, object]:
+        logits, state = step(tokens.to(device), state, attended)
+        return logits.cpu(), state
+
+    return moved
 
 
 def until_eos(ids: list[int]) -> list[int]:

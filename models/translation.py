@@ -10,7 +10,7 @@ from torch import nn
 from models.cells import FUSED, trace_layer
 from models.checkpoint import CheckpointError
 from models.encoder import RecurrentEncoder
-from models.search import BOS, EOS, PAD, beam_search, greedy
+from models.search import BOS, EOS, PAD, UNK, beam_search, greedy, most_probable, on_device, saliency
 from models.text import pad_batch
 
 
@@ -75,8 +75,14 @@ class Seq2Seq(nn.Module):
     def encode(self, ids: torch.Tensor, lengths: torch.Tensor) -> tuple[Attended, object, torch.Tensor]:
         """Source ids [batch, steps] -> what the decoder attends to, its initial state, and its h_0
         [batch, dim]."""
-        outputs = self.encoder(self.dropout(self.embedding(ids)), lengths)
-        mask = torch.arange(ids.size(1), device=ids.device)[None, :] < lengths[:, None]
+        return self.encode_embedded(self.embedding(ids), lengths)
+
+    def encode_embedded(
+        self, embedded: torch.Tensor, lengths: torch.Tensor
+    ) -> tuple[Attended, object, torch.Tensor]:
+        """`encode` from the source's embeddings [batch, steps, embedding_dim]: saliency's inputs."""
+        outputs = self.encoder(self.dropout(embedded), lengths)
+        mask = torch.arange(embedded.size(1), device=embedded.device)[None, :] < lengths[:, None]
         mean = (outputs * mask[:, :, None]).sum(dim=1) / lengths[:, None]
         h0 = torch.tanh(self.bridge(mean))
         state = h0[None].contiguous()  # [1, batch, decoder_dim]
@@ -115,6 +121,8 @@ class TranslationAnalysis:
     decoder_states: dict[str, np.ndarray]  # "decoder.h" (and gates) -> [len(target_tokens), hidden]
     candidates: list[tuple[str, float]]  # the final beam, best first
     truncated: bool
+    alternatives: list[list[tuple[str, float]]]  # per target token: the 5 likeliest pieces there, best first
+    saliency: np.ndarray  # [len(target_tokens), len(source_tokens)]: |d log p(piece) / d source embedding|
 
 
 class TranslationPredictor:
@@ -170,6 +178,17 @@ class TranslationPredictor:
         limit = self.config.max_source_tokens
         return ids[:limit], len(ids) > limit
 
+    def encode_prefix(self, prefix: str) -> list[int]:
+        """The pieces of a target-language beginning the translation must start with (no EOS)."""
+        ids = self.pieces.encode(prefix)
+        unknown = [piece for i, piece in zip(ids, self.pieces.encode(prefix, out_type=str)) if i == UNK]
+        if unknown:
+            raise ValueError(f"The model cannot write {' '.join(unknown)!r}: its pieces do not cover it.")
+        limit = self.config.max_target_tokens
+        if len(ids) >= limit:
+            raise ValueError(f"The beginning is {len(ids)} pieces long; translations here are under {limit}.")
+        return ids
+
     def _max_length(self, source_length: int, max_length: int | None) -> int:
         return max_length or min(2 * source_length + 10, self.config.max_target_tokens)
 
@@ -178,11 +197,6 @@ class TranslationPredictor:
         """Where the weights are: the CPU in the app, an accelerator while training validates."""
         return self.model.embedding.weight.device
 
-    def _next_token(self, tokens: torch.Tensor, state, attended: Attended) -> tuple[torch.Tensor, object]:
-        """The model's step for the search functions, which keep tokens and scores on the CPU."""
-        logits, state = self.model.next_token(tokens.to(self._device), state, attended)
-        return logits.cpu(), state
-
     @torch.inference_mode()
     def translate(self, texts: list[str], beam_size: int = 5, max_length: int | None = None) -> list[str]:
         """Translations of `texts`, decoded together (beam_size 1 is greedy)."""
@@ -190,7 +204,7 @@ class TranslationPredictor:
         ids, lengths = pad_batch(sources)
         attended, state, _ = self.model.encode(ids.to(self._device), lengths.to(self._device))
         limit = self._max_length(int(lengths.max()), max_length)
-        step = self._next_token
+        step = on_device(self.model.next_token, self._device)
         if beam_size == 1:
             outputs = greedy(step, state, attended, limit)
         else:
@@ -198,15 +212,18 @@ class TranslationPredictor:
         return [self.pieces.decode(output) for output in outputs]
 
     @torch.inference_mode()
-    def analyze(self, text: str, beam_size: int = 5, max_length: int | None = None) -> TranslationAnalysis:
+    def analyze(
+        self, text: str, beam_size: int = 5, max_length: int | None = None, prefix: str = ""
+    ) -> TranslationAnalysis:
+        """Translate `text`, starting with the pieces of `prefix` (forced), and everything a page draws."""
         source, truncated = self.encode(text)
+        forced = self.encode_prefix(prefix)
         ids, lengths = pad_batch([source])
         attended, state, h0 = self.model.encode(ids, lengths)
         limit = self._max_length(len(source), max_length)
-        beams = beam_search(self.model.next_token, state, attended, beam_size, limit)[0]
+        beams = beam_search(self.model.next_token, state, attended, beam_size, limit, forced)[0]
         output = beams[0][0] + [EOS]
-        # Teacher-force the chosen output through the same step to read its attention.
-        step = self.model.decode(torch.tensor([[BOS, *output[:-1]]]), state, attended)
+        logits, attention, salient = self._explain(source, output)
         embedded = self.model.embedding(torch.tensor([BOS, *output[:-1]]))
         decoder = trace_layer(self.model.decoder, embedded, initial=h0[0])
         encoder = self.model.encoder.trace(self.model.embedding(ids[0]))
@@ -214,9 +231,21 @@ class TranslationPredictor:
             text=self.pieces.decode(beams[0][0]),
             source_tokens=[self.pieces.id_to_piece(i) for i in source],
             target_tokens=[self.pieces.id_to_piece(i) for i in output[:-1]] + ["</s>"],
-            attention=step.attention[0].numpy(),
+            attention=attention.numpy(),
             encoder_states={name: values.numpy() for name, values in encoder.items()},
             decoder_states={f"decoder.{name}": values.numpy() for name, values in decoder.items()},
             candidates=[(self.pieces.decode(ids), score) for ids, score in beams],
             truncated=truncated,
+            alternatives=[[(self.pieces.id_to_piece(i), p) for i, p in row] for row in most_probable(logits)],
+            saliency=salient,
         )
+
+    def _explain(self, source: list[int], output: list[int]) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
+        """`output` teacher-forced through the decoder after `source`: its logits [steps, vocab] and
+        attention [steps, source_steps], and the saliency of each output piece over the source pieces."""
+        with torch.inference_mode(False), torch.enable_grad():  # analyze runs in inference mode
+            embedded = self.model.embedding(torch.tensor([source])).detach().requires_grad_()
+            attended, state, _ = self.model.encode_embedded(embedded, torch.tensor([len(source)]))
+            step = self.model.decode(torch.tensor([[BOS, *output[:-1]]]), state, attended)
+            log_probs = step.logits[0].log_softmax(dim=-1)[torch.arange(len(output)), output]
+            return step.logits[0].detach(), step.attention[0].detach(), saliency(log_probs, embedded)

@@ -54,6 +54,7 @@ def test_analysis_matches_the_caption(cell):
     np.testing.assert_allclose(result.attention.sum(axis=(1, 2)), 1, atol=1e-5)
     assert all(0 < p <= 1 for p in result.probabilities) and len(result.probabilities) == len(result.tokens)
     assert result.image.shape == (images.SIZE, images.SIZE, 3)
+    assert result.saliency.shape == result.attention.shape and len(result.alternatives) == len(result.tokens)
 
 
 @torch.inference_mode()
@@ -159,7 +160,8 @@ def test_an_empty_caption_is_a_result_too():
         predictor.model.output_bias[EOS] = 100.0  # the decoder stops at once
     result = predictor.analyze(PICTURES[0], beam_size=2)
     assert result.text == "" and result.tokens == [] and result.states == {}
-    assert result.attention.shape == (0, vision.GRID, vision.GRID)
+    assert result.attention.shape == result.saliency.shape == (0, vision.GRID, vision.GRID)
+    assert result.alternatives == [] and result.probabilities == []
 
 
 @pytest.mark.parametrize("name", ["camera.jpg", "astronaut.jpg"])

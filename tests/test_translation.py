@@ -56,6 +56,7 @@ def test_analyze_gives_aligned_views():
     assert result.target_tokens[-1] == "</s>"
     assert result.attention.shape == (steps, sources)
     assert np.allclose(result.attention.sum(axis=1), 1.0, atol=1e-5)
+    assert result.saliency.shape == (steps, sources) and len(result.alternatives) == steps
     assert all(v.shape == (sources, 6) for v in result.encoder_states.values())
     assert set(result.encoder_states) >= {"layer0.forward.h", "layer0.backward.update_gate"}
     assert all(v.shape == (steps, 10) for v in result.decoder_states.values())
@@ -65,7 +66,7 @@ def test_analyze_gives_aligned_views():
     assert result.text == predictor.translate([SOURCES[0]], beam_size=3)[0]
 
 
-@torch.inference_mode()
+@torch.no_grad()  # not inference mode: analyze's saliency needs weights that autograd may use
 def test_decoder_trace_is_the_fused_decoder():
     predictor = tiny_translation(seed=5)
     result = predictor.analyze(SOURCES[1], beam_size=1)
