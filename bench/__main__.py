@@ -17,6 +17,8 @@ TARGETS = {
     ("atlas", "read the atlas file (once per file)"): 1000,
     ("atlas", "top 10 snippets of a unit"): 100,
     ("atlas", "match 3 units, default threshold"): 100,
+    ("atlas", "pattern search, most units on first"): 100,
+    ("atlas", "re-read 12 snippets for token colours"): 1000,
     ("translation-de-en", "translate, 15 words, beam 5"): 50,
     ("translation-en-de", "translate, 15 words, beam 5"): 50,
     ("translation-de-en", "analyze with saliency, 15 words, beam 5"): 150,

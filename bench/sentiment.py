@@ -4,7 +4,7 @@ import torch
 
 import models
 from bench import median_ms, parse_args, row, show
-from models.atlas import atlas_path, rebuild_command
+from models.atlas import atlas_path, rebuild_command, units_on
 from models.atlas import read as read_atlas
 
 REVIEW = (
@@ -13,6 +13,7 @@ REVIEW = (
     "But somewhere around the middle the film finds its nerve. The two leads stop performing and "
     "start listening, the camera slows down, and the story turns into something quiet and true. "
 )
+PATTERN_REVIEW = "This film is not terrible, it's great!"  # the sentiment page's first example
 
 
 def text_of(tokens: int, model) -> str:
@@ -57,6 +58,9 @@ def measure_atlas(checkpoint: str, repeats: int) -> list[dict]:
     atlas = model.atlas
     state = atlas.states[0]
     best = [unit.index for unit in atlas.units(state)[:3]]
+    # what the sentiment page asks first: the units on over "not terrible", and the best unit's snippets
+    pattern = units_on(model.analyze(PATTERN_REVIEW).states[state][3:5], atlas.threshold(state))
+    snippets = atlas.top(best[0], state=state, k=6) + atlas.top(best[0], state=state, k=6, lowest=True)
     return [
         row("read the atlas file (once per file)", read_ms),
         row("model.atlas, already read", median_ms(lambda: model.atlas, repeats)),
@@ -67,6 +71,16 @@ def measure_atlas(checkpoint: str, repeats: int) -> list[dict]:
             "match 1 unit, threshold 0",
             median_ms(lambda: atlas.match(best[:1], state=state, threshold=0.0), repeats),
             f"{atlas.meta['match_tokens']:,} tokens searched",
+        ),
+        row(
+            "pattern search, most units on first",
+            median_ms(lambda: atlas.match(pattern, state=state, at_least=1), repeats),
+            f"{len(pattern)} units on over 'not terrible'",
+        ),
+        row(
+            "re-read 12 snippets for token colours",
+            median_ms(lambda: [model.analyze(snippet.text) for snippet in snippets], max(repeats // 5, 3)),
+            "once per unit: the page caches them",
         ),
     ]
 

@@ -83,6 +83,7 @@ class Match(Snippet):
 
     values: tuple[float, ...]
     others_on: int  # units on here besides the requested ones
+    units_on: int  # of the requested units
 
 
 def atlas_path(checkpoint: str | Path) -> Path:
@@ -118,6 +119,20 @@ def roc_auc(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
         for negative, positive in zip(negatives, positives)
     ]
     return np.array(counts) / 2 / pairs
+
+
+def units_on(values: np.ndarray, threshold: float) -> list[int]:
+    """LSTMVis' selection: the units (columns of values [steps, units]) above `threshold` at every step,
+    the one whose lowest value is highest first."""
+    lowest = values.min(axis=0)
+    on = np.flatnonzero(lowest > threshold)
+    return [int(unit) for unit in on[np.argsort(-lowest[on], kind="stable")]]
+
+
+def saturation(gate: np.ndarray, low: float = 0.1, high: float = 0.9) -> np.ndarray:
+    """Karpathy et al. (2015): per unit of gate values [steps, units], the fraction of steps below `low`
+    (left-saturated) and above `high` (right-saturated), as [2, units]."""
+    return np.stack([(gate < low).mean(axis=0), (gate > high).mean(axis=0)])
 
 
 def _check_k(k: int) -> None:
@@ -203,16 +218,27 @@ class Atlas:
         )
         return [self._snippet(int(t), int(p), float(v)) for t, p, v in zip(texts, positions, values)]
 
-    def match(self, units: list[int], state: str, k: int = 10, threshold: float | None = None) -> list[Match]:
-        """LSTMVis' match search over the match corpus: tokens where every unit of `units` is above
-        `threshold` (default `self.threshold(state)`, at least 0), at most one per text; those with
-        the fewest other units on first, then those where the weakest requested unit is strongest."""
+    def match(
+        self,
+        units: list[int],
+        state: str,
+        k: int = 10,
+        threshold: float | None = None,
+        at_least: int | None = None,
+    ) -> list[Match]:
+        """LSTMVis' match search over the match corpus: tokens where at least `at_least` of `units`
+        (default: every one) are above `threshold` (default `self.threshold(state)`, at least 0), at
+        most one per text; those with the most of `units` on first, then the fewest other units on,
+        then those where the weakest requested unit is strongest."""
         threshold = self.threshold(state) if threshold is None else float(threshold)
         if threshold < 0:
             raise ValueError("A match threshold is at least 0: the atlas keeps only positive values.")
         units = list(dict.fromkeys(units))
         if not units:
             raise ValueError("Choose at least one unit to match.")
+        at_least = len(units) if at_least is None else at_least
+        if not 1 <= at_least <= len(units):
+            raise ValueError(f"Ask for 1 to {len(units)} of the units on, not {at_least}.")
         _check_k(k)
         for unit in units:
             self._check_unit(unit, state)
@@ -220,22 +246,27 @@ class Atlas:
         # code > limit <=> value > threshold; a unit never above 0 (scale 0) is never on
         with np.errstate(divide="ignore", invalid="ignore"):
             limits = np.minimum(np.floor(threshold / scale), 255)[:, None]
-        rows = np.flatnonzero((codes[units] > limits[units]).all(axis=0))
-        others = (codes[:, rows] > limits).sum(axis=0) - len(units)
+        on = (codes[units] > limits[units]).sum(axis=0)
+        rows = np.flatnonzero(on >= at_least)
+        on = on[rows]
+        others = (codes[:, rows] > limits).sum(axis=0) - on
         weakest = codes[units][:, rows] * scale[units, None]  # [units, rows]
-        order = np.lexsort((-weakest.min(axis=0), others))
+        order = np.lexsort((-weakest.min(axis=0), others, -on))
         texts = np.searchsorted(self._match_starts, rows[order], side="right") - 1
         first = np.sort(np.unique(texts, return_index=True)[1])[:k]  # the best row of each text
         return [
-            self._match(rows[order[i]], int(texts[i]), weakest[:, order[i]], int(others[order[i]]))
+            self._match(
+                rows[order[i]], int(texts[i]), weakest[:, order[i]], int(others[order[i]]), int(on[order[i]])
+            )
             for i in first
         ]
 
-    def _match(self, row: int, match_text: int, values: np.ndarray, others_on: int) -> Match:
+    def _match(self, row: int, match_text: int, values: np.ndarray, others_on: int, units_on: int) -> Match:
         text_index = int(self._arrays["match_texts"][match_text])
         position = int(row - self._match_starts[match_text])
         snippet = self._snippet(text_index, position, float(values.min()))
-        return Match(**vars(snippet), values=tuple(float(v) for v in values), others_on=others_on)
+        values = tuple(float(v) for v in values)
+        return Match(**vars(snippet), values=values, others_on=others_on, units_on=units_on)
 
     def _snippet(self, text_index: int, position: int, value: float) -> Snippet:
         text = self.texts[text_index]

@@ -1,94 +1,244 @@
-"""Translation page (many to many): a sentence in, its translation out, and where the decoder looks."""
+"""Translation page (many to many): a sentence in, its translation out, and what if it began otherwise."""
 
+import re
+
+import numpy as np
 import streamlit as st
 
 import ui
-from ui import charts, navigation
+from ui import charts, downloads, navigation, share
 
-DIRECTIONS = {"German → English": "translation-de-en", "English → German": "translation-en-de"}
-EXAMPLES = {
-    "translation-de-en": [
+LANGUAGES = {"de": "German", "en": "English", "fr": "French", "cs": "Czech"}
+EXAMPLES = {  # by source language; the first is the page's default
+    "de": [
         "Ein Mann fährt mit dem Fahrrad eine steile Straße hinunter.",
         "Zwei kleine Kinder spielen im Sand am Strand.",
         "Eine Frau mit einem roten Hut verkauft Obst auf dem Markt.",
         "Ein schwarzer Hund springt über einen umgestürzten Baumstamm.",
     ],
-    "translation-en-de": [
+    "en": [
         "A man rides his bike down a steep street.",
         "Two little children are playing in the sand on the beach.",
         "A woman in a red hat is selling fruit at the market.",
         "A black dog jumps over a fallen log.",
     ],
 }
+SPECIAL = {"<pad>", "<unk>", "<s>", "</s>"}  # no typed beginning can make the model write these
+VIEWS = ["Attention and connectivity", "Hidden states", "Final beam"]
+WIDE = 36  # input pieces beyond which the two matrices stand one under the other
+QUOTED = 60  # characters of a beginning quoted back
+# The longest text a box takes: far more than the model reads, short enough for a link that opens.
+TYPED = 2000
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def analyze(text: str, beam_size: int, max_length: int, _model, model_id: int):
-    return _model.analyze(text, beam_size=beam_size, max_length=max_length)
+def language(code: str) -> str:
+    return LANGUAGES.get(code, code)
 
 
-def use_direction() -> None:
-    name = DIRECTIONS.get(st.session_state["translation_direction"])
-    if name:
-        st.session_state["translation_text"] = EXAMPLES[name][0]
+def plain(text: str) -> str:
+    """`text` as Markdown that shows it as written: no emphasis, links, LaTeX or emoji codes."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$:])", r"\\\1", text)
 
 
-def input_ui(name: str) -> tuple[str | None, int, int]:
-    st.session_state.setdefault("translation_text", EXAMPLES[name][0])
-    examples = {sentence: sentence for sentence in EXAMPLES[name]}
-    ui.example_picker(examples, "translation_example", "translation_text", "Pick an example sentence…")
+def quoted(text: str) -> str:
+    return f"“{text if len(text) <= QUOTED else text[: QUOTED - 1] + '…'}”"
+
+
+def written(pieces: list[str]) -> str:
+    """The text that sentencepiece pieces spell."""
+    return "".join(pieces).replace(charts.WORD_START, " ").strip()
+
+
+@st.cache_data(max_entries=64, show_spinner="Translating…")
+def analyze(_model, model_id: int, text: str, beam_size: int, prefix: str):
+    """The analysis of `text`, cached by checkpoint (model_id: the loaded model), text, beam and beginning."""
+    return _model.analyze(text, beam_size=beam_size, prefix=prefix)
+
+
+def start_over() -> None:
+    """Another model reads another language: its first example, and no forced beginning."""
+    info = ui.checkpoint_info(st.session_state["translation_model"])
+    st.session_state["translation_text"] = next(iter(EXAMPLES.get(info["config"]["source_language"], [])), "")
+    st.session_state["translation_prefix"] = ""
+
+
+def begin_with(beginning: str) -> None:
+    st.session_state["translation_prefix"] = beginning
+
+
+def model_ui() -> str:
+    """The translation checkpoint to use, by name: every one in the checkpoints folder."""
+    names = ui.checkpoint_names("translation") or ["translation-de-en"]  # none: loading it says how to train
+    help = "Every translation checkpoint in the checkpoints folder, yours included."
+    return st.selectbox(
+        "Model", names, key="translation_model", bind=share.LINK, on_change=start_over, help=help
+    )
+
+
+def examples_ui(model) -> None:
+    """The example sentences in the model's source language; the first is the sentence to start with."""
+    sentences = EXAMPLES.get(model.source_language, [])
+    st.session_state.setdefault("translation_text", next(iter(sentences), ""))
+    if sentences:
+        examples = {sentence: sentence for sentence in sentences}
+        ui.example_picker(examples, "translation_example", "translation_text", "Pick an example sentence…")
+
+
+def input_ui(model) -> tuple[str, int, str]:
+    """The sentence, the beam size and the beginning the translation is made to start with."""
+    target = language(model.target_language)
     with st.form("translation_form"):
-        text = st.text_area("Sentence", key="translation_text", height=80)
-        left, right = st.columns(2)
-        beam_size = left.slider("Beam size", 1, 8, 5, key="translation_beam", help="1 is greedy decoding.")
-        max_length = right.slider("Maximum length (pieces)", 5, 100, 60, key="translation_max_length")
-        if st.form_submit_button("Translate", type="primary"):
-            st.session_state["translation_submitted"] = (name, text)
-    submitted = st.session_state.get("translation_submitted")
-    text = submitted[1] if submitted and submitted[0] == name else None
-    return text, beam_size, max_length
-
-
-def result_ui(result) -> None:
-    st.markdown(f"### {result.text}")
-    if result.truncated:
-        st.info(f"The sentence was long: only its first {len(result.source_tokens)} pieces were read.")
-    st.subheader("Where the decoder looks")
-    st.caption(
-        "Each row is one output piece, each column one input piece; a dark cell means the decoder "
-        "attended to that input while writing that output. Every row sums to 1."
-    )
-    chart = charts.heatmap(
-        result.attention.T,
-        result.source_tokens,
-        rows=result.target_tokens,
-        domain=(0.0, 1.0),
-        title="attention",
-        x_title="input piece",
-    )
-    st.altair_chart(chart, width="stretch")
-
-
-def state_names(states: dict) -> list[str]:
-    """Hidden states first (forward before backward), then the gates."""
-    return sorted(states, key=lambda name: (not name.endswith(".h"), "backward" in name, name))
-
-
-def states_ui(result) -> None:
-    st.subheader("Hidden states")
-    encoder, decoder = st.tabs(["Encoder (reads the input)", "Decoder (writes the output)"])
-    with encoder:
-        state_heatmap_ui(result.encoder_states, result.source_tokens, "translation_encoder_state")
-    with decoder:  # the decoder reads the previous output piece at each step
-        state_heatmap_ui(
-            result.decoder_states, ["<s>", *result.target_tokens[:-1]], "translation_decoder_state"
+        read = (
+            f"The model reads the first {model.config.max_source_tokens} pieces (words and parts of words)."
         )
+        text = st.text_area(
+            "Sentence", key="translation_text", height=80, max_chars=TYPED, bind=share.LINK, help=read
+        )
+        left, right = st.columns([1, 2])
+        beam_size = left.slider(
+            "Beam size", 1, 8, 5, key="translation_beam", bind=share.LINK, help="1 is greedy."
+        )
+        prefix = right.text_input(
+            "Start the translation with",
+            key="translation_prefix",
+            bind=share.LINK,
+            max_chars=TYPED,
+            placeholder=f"whole {target} words",
+            help="Type whole words: the model goes on after the last one, so a cut word (“A wo”) "
+            "stays cut (“A wo man”). Leave it empty for the model's own translation.",
+        )
+        st.form_submit_button("Translate", type="primary")
+    return text, beam_size, prefix.strip()
 
 
-def state_heatmap_ui(states: dict, tokens: list[str], key: str) -> None:
-    name = st.selectbox("State", state_names(states), key=key)
-    chart = charts.heatmap(states[name], tokens, domain=charts.state_domain(name, states[name]), title=name)
+def translation_ui(result, heading: str, compared_with=None) -> None:
+    """The translation and its score; against `compared_with`, the score's difference too."""
+    st.caption(heading)
+    st.markdown(f"### {plain(result.text)}")
+    score = result.candidates[0][1]
+    delta = None if compared_with is None else f"{score - compared_with.candidates[0][1]:+.3f}"
+    help = "The mean log-probability of its pieces (higher is likelier); the final beam's ranking."
+    st.metric("score", f"{score:.3f}", delta=delta, help=help)
+
+
+def results_ui(own, forced, prefix: str) -> None:
+    """The model's own translation, and beside it the one made to start with `prefix`."""
+    if forced is None:
+        translation_ui(own, "The model's own translation")
+        return
+    left, right = st.columns(2)
+    with left:
+        translation_ui(own, "The model's own translation")
+    with right:
+        translation_ui(forced, f"Made to start with {quoted(prefix)}", compared_with=own)
+
+
+def alternatives_ui(result, forced: bool) -> None:
+    """Every output piece opens the five likeliest pieces at its step; choosing one makes the translation
+    start with the pieces before it and that one, and decodes the rest again."""
+    st.subheader("What if it had written something else?")
+    if forced:
+        st.button("Back to the model's own translation", on_click=begin_with, args=("",))
+    else:
+        st.info(
+            "Click a piece of the translation to see what else the model considered there, and choose "
+            "one to decode the rest again from it; or type a beginning above."
+        )
+    labels = charts.piece_labels(result.target_tokens)
+    with st.container(horizontal=True, gap="small"):
+        for step, (label, choices) in enumerate(zip(labels, result.alternatives)):
+            with st.popover(plain(label)):
+                choices_ui(result.target_tokens, step, choices)
+
+
+def choices_ui(pieces: list[str], step: int, choices: list[tuple[str, float]]) -> None:
+    st.caption(f"Step {step}: the likeliest pieces, given the ones before")
+    for rank, (piece, probability) in enumerate(choices):
+        chance = f"{probability:.0%}" if probability >= 0.005 else "<1%"
+        label = f"{plain(charts.piece_labels([piece])[0])} · {chance}"
+        shown = piece == pieces[step]
+        help = "Written here." if shown else "Cannot be forced." if piece in SPECIAL else None
+        beginning = written([*pieces[:step], piece])
+        key = f"translation_choice_{step}_{rank}"
+        disabled = shown or piece in SPECIAL
+        st.button(label, key=key, on_click=begin_with, args=(beginning,), disabled=disabled, help=help)
+
+
+def alignment_ui(result) -> None:
+    st.caption(
+        "Attention is where the decoder looked while writing each piece; connectivity is how strongly "
+        "each input piece moved that piece's probability, the size of the gradient through every path, so "
+        "where the two disagree, attention alone does not explain the output. Each row sums to 1."
+    )
+    matrices = {
+        "attention": (result.attention, "attention: where it looked"),
+        "connectivity": (result.saliency, "connectivity: what moved it"),
+    }
+    places = [st.container(), st.container()] if len(result.source_tokens) > WIDE else st.columns(2)
+    for place, (name, (values, title)) in zip(places, matrices.items()):
+        chart = charts.alignment(values, result.source_tokens, result.target_tokens, name=name, title=title)
+        place.altair_chart(chart, width="content")
+
+
+def traced_states(result) -> dict[str, tuple[np.ndarray, list[str]]]:
+    """Every traced state by name: its values [steps, units] and the pieces read at those steps."""
+    source = charts.piece_labels(result.source_tokens)
+    read = charts.piece_labels(["<s>", *result.target_tokens[:-1]])  # the decoder reads its last output
+    states = {f"encoder.{name}": (values, source) for name, values in result.encoder_states.items()}
+    states |= {name: (values, read) for name, values in result.decoder_states.items()}
+    order = sorted(states, key=lambda n: (not n.endswith(".h"), n.startswith("decoder"), "backward" in n, n))
+    return {name: states[name] for name in order}
+
+
+def states_ui(states: dict[str, tuple[np.ndarray, list[str]]]) -> None:
+    st.caption("Each column is one step: the encoder reads the sentence, the decoder its own last piece.")
+    name = st.selectbox("State", list(states), key="translation_state", bind=share.LINK)
+    values, tokens = states[name]
+    chart = charts.heatmap(values, tokens, domain=charts.state_domain(name, values), title=name)
     st.altair_chart(chart, width="stretch")
+
+
+def downloads_ui(name: str, result) -> None:
+    """The analysis shown, to keep, one file per side: its files are written only when a button is clicked."""
+    st.caption("Keep it: attention, connectivity and the decoder's states, one row per output piece")
+    inputs = charts.step_labels(result.source_tokens)
+    outputs = {"attention": result.attention, "saliency": result.saliency, **result.decoder_states}
+    labels = {"attention": inputs, "saliency": inputs}
+    downloads.download_ui(f"{name}-outputs", result.target_tokens, outputs, labels)
+    st.caption("and the encoder's states, one row per input piece")
+    downloads.download_ui(f"{name}-inputs", result.source_tokens, result.encoder_states, {})
+
+
+def views_ui(result, forced: bool) -> None:
+    """The chosen view of `result`; only the open tab is drawn."""
+    if forced:
+        st.caption("Below: the translation made to start with the beginning.")
+    alignment_tab, states_tab, beam_tab = st.tabs(VIEWS, key="translation_view", bind=share.LINK)
+    if alignment_tab.open:
+        with alignment_tab:
+            alignment_ui(result)
+    if states_tab.open:
+        with states_tab:
+            states_ui(traced_states(result))
+    if beam_tab.open:
+        with beam_tab:
+            ui.beam_ui(result.candidates, "translation", "piece")
+
+
+def analyses(model, text: str, beam_size: int, prefix: str):
+    """The model's own analysis and, for a beginning, the forced one (None if it cannot be written)."""
+    try:
+        own = analyze(model, id(model), text, beam_size, "")
+    except ValueError as error:
+        st.warning(str(error))
+        st.stop()
+    if own.truncated:
+        st.info(f"The sentence was long: only its first {len(own.source_tokens)} pieces were read.")
+    try:
+        return own, analyze(model, id(model), text, beam_size, prefix) if prefix else None
+    except ValueError as error:
+        st.warning(f"The translation cannot start with {quoted(prefix)}. {error}")
+        return own, None
 
 
 navigation.setup(__file__)
@@ -99,22 +249,16 @@ st.markdown(
     "state and output. At every step **attention** weighs the encoder's states, so the decoder "
     "can look back at the input words it needs: many inputs, many outputs."
 )
-direction = st.segmented_control(
-    "Direction",
-    list(DIRECTIONS),
-    default=list(DIRECTIONS)[0],
-    key="translation_direction",
-    on_change=use_direction,
-)
-name = DIRECTIONS[direction or list(DIRECTIONS)[0]]
-model = ui.load_model(name, "translation")
-text, beam_size, max_length = input_ui(name)
-if text is not None:
-    try:
-        result = analyze(text, beam_size, max_length, model, id(model))
-    except ValueError as error:
-        st.warning(str(error))
-        st.stop()
-    result_ui(result)
-    states_ui(result)
-    ui.beam_ui(result.candidates, "translation", "piece")
+left, right = st.columns(2)
+with left:
+    name = model_ui()
+    model = ui.load_model(name, "translation")
+    st.caption(f"Reads {language(model.source_language)}, writes {language(model.target_language)}.")
+with right:
+    examples_ui(model)
+text, beam_size, prefix = input_ui(model)
+own, forced = analyses(model, text, beam_size, prefix)
+results_ui(own, forced, prefix)
+alternatives_ui(forced or own, forced is not None)
+views_ui(forced or own, forced is not None)
+downloads_ui(name, forced or own)

@@ -64,7 +64,7 @@ def fixture_checkpoints(tmp_path_factory) -> Path:
     for cell in ("rnn", "gru"):
         save_sentiment(folder / f"sentiment-{cell}.pt", tiny_sentiment(cell, pool_last=True))
     for name in ("translation-de-en", "translation-en-de"):
-        translation = tiny_translation()
+        translation = tiny_translation(languages=tuple(name.split("-")[1:]))
         metrics = {"split": "validation", "bleu": 1.5, "beam_size": 1}
         checkpoint.save(
             folder / f"{name}.pt", {**translation.to_checkpoint(), "train": {}, "metrics": metrics}
@@ -101,12 +101,14 @@ PAIRS = [
 ]
 
 
-def tiny_translation(cell: str = "gru", bidirectional: bool = True, seed: int = 0):
+def tiny_translation(cell: str = "gru", bidirectional: bool = True, seed: int = 0, languages=("de", "en")):
     torch.manual_seed(seed)
     pieces = train_sentencepiece([s for pair in PAIRS * 4 for s in pair], vocab_size=80)
     size = sentencepiece.SentencePieceProcessor(model_proto=pieces).get_piece_size()
     config = TranslationConfig(
         vocab_size=size,
+        source_language=languages[0],
+        target_language=languages[1],
         embedding_dim=8,
         hidden_dim=6,
         decoder_dim=10,
@@ -119,15 +121,16 @@ def tiny_translation(cell: str = "gru", bidirectional: bool = True, seed: int = 
     return TranslationPredictor(Seq2Seq(config), pieces)
 
 
-def write_translation_data(folder: Path) -> Path:
-    """A Multi30k-shaped folder: raw/{train,val}.{de,en}.gz, aligned lines."""
-    raw = folder / "multi30k" / "raw"
+def write_translation_data(folder: Path, pairs=PAIRS, languages=("de", "en"), name="multi30k") -> Path:
+    """A Multi30k-shaped folder (README's layout for one's own parallel text): raw/{train,val}.{source,
+    target}.gz, line i of one language's file translated on line i of the other's."""
+    raw = folder / name / "raw"
     raw.mkdir(parents=True)
-    for split, pairs in (("train", PAIRS * 5), ("val", PAIRS)):
-        for index, language in enumerate(("de", "en")):
+    for split, rows in (("train", pairs * 5), ("val", pairs)):
+        for index, language in enumerate(languages):
             with gzip.open(raw / f"{split}.{language}.gz", "wt") as file:
-                file.write("".join(pair[index] + "\n" for pair in pairs))
-    return folder / "multi30k"
+                file.write("".join(pair[index] + "\n" for pair in rows))
+    return folder / name
 
 
 CAPTIONS = {

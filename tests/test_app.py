@@ -1,7 +1,10 @@
 """Every page through Streamlit's AppTest, with fixture checkpoints and with none."""
 
 import json
+import shutil
+from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -9,7 +12,9 @@ from streamlit.testing.v1 import AppTest
 import bench.app
 import models
 import ui
-from tests.conftest import ROOT
+from models.atlas import atlas_path
+from tests.conftest import ROOT, save_sentiment, tiny_sentiment, write_sentiment_data
+from training import atlas as build
 from ui.navigation import PAGES
 
 
@@ -69,20 +74,22 @@ def submit(at: AppTest, text: str) -> AppTest:
     return at.button[0].click().run()
 
 
-def test_sentiment_page_reads_a_review(monkeypatch, fixture_checkpoints):
+def test_sentiment_page_reads_the_example_first_then_a_review(monkeypatch, fixture_checkpoints):
     at = open_page(monkeypatch, fixture_checkpoints, "pages/sentiment.py")
     assert not at.exception
+    assert at.metric[0].value in ("Positive", "Negative")  # no click needed
+    assert any("10 tokens read" in c.value for c in at.caption)
     submit(at, "not terrible at all , it 's great !")
     assert not at.exception
-    assert at.metric[0].value in ("Positive", "Negative")
     assert any("9 tokens read" in c.value for c in at.caption)
     assert heatmap(at)["title"] == "hidden state h_t, layer0.forward"
+    assert heatmap(at)["encoding"]["y"]["title"] == "unit (clustered)"
     at.selectbox(key="sentiment_quantity").set_value("forget_gate").run()
-    at.selectbox(key="sentiment_order").set_value("clustered").run()
+    at.selectbox(key="sentiment_order").set_value("variance").run()
     spec = heatmap(at)
     assert spec["title"] == "forget gate f_t, layer0.forward"
     assert spec["encoding"]["color"]["scale"]["domain"] == [0.0, 1.0]
-    assert spec["encoding"]["y"]["title"] == "unit (clustered)"
+    assert spec["encoding"]["y"]["title"] == "unit (variance)"
     at.number_input(key="sentiment_unit").set_value(2).run()
     assert not at.exception
     assert at.html[0].value.count("<span") == 9  # every token coloured by unit 2
@@ -92,6 +99,108 @@ def heatmap(at: AppTest) -> dict:
     charts = at.get("vega_lite_chart")
     assert len(charts) == 2  # the reading trace, then the heatmap
     return json.loads(charts[1].proto.spec)
+
+
+def chart_rows(chart) -> pd.DataFrame:
+    """The data a chart of AppTest's draws (its first dataset)."""
+    return pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_all().to_pandas()
+
+
+def test_sentiment_page_overlays_the_models_and_explains_a_missing_atlas(monkeypatch, fixture_checkpoints):
+    at = open_page(monkeypatch, fixture_checkpoints, "pages/sentiment.py")
+    trace = chart_rows(at.get("vega_lite_chart")[0])
+    assert set(trace["model"]) == {"sentiment (LSTM)", "sentiment-gru (GRU)", "sentiment-rnn (vanilla RNN)"}
+    assert f"make atlas CHECKPOINT={fixture_checkpoints / 'sentiment.pt'}" in at.info[0].value
+    assert [s.value for s in at.subheader][-2:] == [
+        "One unit, read along the text",
+        "Gates: switches or dials",
+    ]
+    at.selectbox(key="sentiment_model").set_value("sentiment-rnn").run()
+    assert not at.exception
+    assert "Gates: switches or dials" not in [s.value for s in at.subheader]  # the vanilla cell has none
+
+
+@pytest.fixture(scope="module")
+def atlas_checkpoints(fixture_checkpoints, tmp_path_factory) -> Path:
+    """The fixture checkpoints, the LSTM with an atlas over the fixture texts, the GRU with the LSTM's
+    (stale) atlas, and a user's own model, "mine", without one."""
+    folder = tmp_path_factory.mktemp("atlas_checkpoints")
+    for path in fixture_checkpoints.glob("*.pt"):
+        shutil.copy(path, folder)
+    csv, sst = write_sentiment_data(folder)
+    build.main([str(folder / "sentiment.pt"), "--data", str(csv), str(sst), "--snippets", "5"])
+    shutil.copy(atlas_path(folder / "sentiment.pt"), atlas_path(folder / "sentiment-gru.pt"))
+    save_sentiment(folder / "mine.pt", tiny_sentiment("gru", seed=3))
+    return folder
+
+
+def test_sentiment_atlas_ranks_units_and_shows_one_on_first_load(monkeypatch, atlas_checkpoints):
+    at = open_page(monkeypatch, atlas_checkpoints, "pages/sentiment.py")
+    assert not at.exception
+    atlas = models.load(atlas_checkpoints / "sentiment.pt").atlas
+    best = atlas.units("layer0.forward.h")[0]
+    assert at.metric[1].label == "Units with AUC above 0.9" and at.metric[1].value.endswith("of 6")
+    assert list(at.dataframe[0].value["unit"]) == [unit.index for unit in atlas.units("layer0.forward.h")]
+    assert at.number_input(key="sentiment_unit").value == best.index
+    assert any(
+        m.value.startswith(f"**Unit {best.index}**: AUC {best.auc:.3f}, rank 1 of 6") for m in at.markdown
+    )
+    highest, lowest = at.html[1].value, at.html[2].value
+    assert highest.count("outline") == lowest.count("outline") == 5  # every snippet, its token framed
+    at.number_input(key="sentiment_unit").set_value(4).run()
+    assert not at.exception
+    titles = [json.loads(c.proto.spec).get("title") for c in at.get("vega_lite_chart")]
+    assert "unit 4, mean per text" in titles
+    assert "input gate i_t" in titles  # the gates' saturation over held-out texts
+
+
+def test_sentiment_heatmap_orders_units_by_atlas_auc(monkeypatch, atlas_checkpoints):
+    at = open_page(monkeypatch, atlas_checkpoints, "pages/sentiment.py")
+    at.selectbox(key="sentiment_order").set_value("atlas AUC").run()
+    spec = json.loads(at.get("vega_lite_chart")[1].proto.spec)
+    atlas = models.load(atlas_checkpoints / "sentiment.pt").atlas
+    assert spec["encoding"]["y"]["sort"] == [unit.index for unit in atlas.units("layer0.forward.h")]
+    at.selectbox(key="sentiment_atlas_state").set_value("layer0.forward.c").run()
+    assert not at.exception and at.metric[1].value.endswith("of 6")
+
+
+def test_sentiment_pattern_search_finds_the_span_units_elsewhere(monkeypatch, atlas_checkpoints):
+    at = open_page(monkeypatch, atlas_checkpoints, "pages/sentiment.py")
+    at.select_slider[0].set_value((4, 5)).run()  # "terrible ,"
+    at.slider[0].set_value(0.0).run()
+    assert not at.exception
+    pattern = next(m.value for m in at.markdown if "above 0.000 at every token" in m.value)
+    count = int(pattern.split("**")[1].split()[0])
+    assert "“terrible ,”" in pattern
+    matches = at.html[-1].value
+    assert f"of {count} units on at" in matches and "outline" in matches
+    at.slider[0].set_value(at.slider[0].max).run()
+    assert not at.exception and "No unit stays above" in at.info[0].value
+
+
+@pytest.mark.parametrize("text", ["h", "\x00\x01\x07 !", "😀🎬 🔥🔥", "a great film " * 1_540])
+def test_sentiment_atlas_sections_take_any_review(monkeypatch, atlas_checkpoints, text):
+    at = open_page(monkeypatch, atlas_checkpoints, "pages/sentiment.py")
+    submit(at, text)
+    assert not at.exception
+    assert "Pattern search" in [s.value for s in at.subheader]
+
+
+def test_sentiment_page_explains_a_stale_atlas_and_a_model_without_one(monkeypatch, atlas_checkpoints):
+    at = open_page(monkeypatch, atlas_checkpoints, "pages/sentiment.py")
+    assert at.selectbox(key="sentiment_model").options == [
+        "sentiment",
+        "mine",
+        "sentiment-gru",
+        "sentiment-rnn",
+    ]
+    at.selectbox(key="sentiment_model").set_value("sentiment-gru").run()
+    assert not at.exception
+    assert "built from other weights" in at.warning[0].value and "make atlas" in at.warning[0].value
+    assert at.metric[0].value in ("Positive", "Negative") and len(at.html) == 1  # the unit, without atlas
+    at.selectbox(key="sentiment_model").set_value("mine").run()
+    assert not at.exception
+    assert f"make atlas CHECKPOINT={atlas_checkpoints / 'mine.pt'}" in at.info[0].value
 
 
 def test_sentiment_examples_fill_the_text_box(monkeypatch, fixture_checkpoints):
@@ -135,28 +244,7 @@ def translation_page(monkeypatch, folder) -> AppTest:
     return open_page(monkeypatch, folder, "pages/translation.py")
 
 
-def test_translation_page_shows_alignment_states_and_beam(monkeypatch, fixture_checkpoints):
-    at = translation_page(monkeypatch, fixture_checkpoints)
-    assert not at.exception
-    at.slider(key="translation_beam").set_value(3)
-    at.button[0].click().run()
-    assert not at.exception
-    charts = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
-    assert [c["title"] for c in charts] == ["attention", "layer0.forward.h", "decoder.h"]
-    assert charts[0]["encoding"]["y"]["title"] == "output step (token)"
-    beam = at.dataframe[0].value
-    assert len(beam) == 3 and list(beam.columns) == ["translation", "score"]
-    assert any(m.value.startswith("### ") for m in at.markdown)  # the translation itself
-
-
-def test_translation_direction_switch_changes_model_and_example(monkeypatch, fixture_checkpoints):
-    at = translation_page(monkeypatch, fixture_checkpoints)
-    assert at.text_area(key="translation_text").value.startswith("Ein Mann")
-    at.get("button_group")[0].set_value("English → German").run()
-    assert not at.exception
-    assert at.text_area(key="translation_text").value.startswith("A man")
-
-
+# The page's result on arrival, what if, its views, links and files: tests/test_translation_page.py.
 def test_translation_page_explains_empty_input(monkeypatch, fixture_checkpoints):
     at = translation_page(monkeypatch, fixture_checkpoints)
     at.text_area(key="translation_text").set_value("  ")
@@ -182,10 +270,10 @@ def test_captioning_page_captions_a_sample_photo(monkeypatch, fixture_checkpoint
     words = at.select_slider(key="captioning_word").options
     assert len(words) == len(caption.split()) - 1 and len(at.image) == 2 + len(words)
     assert "<span" in at.html[0].value  # the words, shaded by probability
-    chart = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    chart = json.loads(at.get("vega_lite_chart")[1].proto.spec)  # after the picture's grid of cells
     assert chart["title"] == "h" and chart["encoding"]["x"]["title"] == "step (word written)"
     at.selectbox(key="captioning_state").set_value("forget_gate").run()
-    assert json.loads(at.get("vega_lite_chart")[0].proto.spec)["title"] == "forget_gate"
+    assert json.loads(at.get("vega_lite_chart")[1].proto.spec)["title"] == "forget_gate"
     at.get("button_group")[1].set_value("Rocket launch").run()
     assert not at.exception and at.dataframe[0].value.columns.tolist() == ["caption", "score"]
 
@@ -251,6 +339,13 @@ def test_recall_page_trains_the_three_cells(monkeypatch, fixture_checkpoints):
     at.button[0].click().run()
     assert not at.exception
     assert [part.split("**")[1] for part in at.markdown[-1].value.split(" · ")] == ["rnn", "lstm", "gru"]
+
+
+def test_recall_page_shows_the_recorded_run_before_any_click(monkeypatch, fixture_checkpoints):
+    at = inside_page(monkeypatch, fixture_checkpoints, "recall")
+    assert at.caption[0].value.startswith("A recorded run: N = 60, 400 steps, seed 0")
+    titles = [json.loads(chart.proto.spec)["title"] for chart in at.get("vega_lite_chart")]
+    assert titles == ["training loss", "accuracy"] and at.markdown[-1].value.startswith("**rnn**")
 
 
 def test_bidirectional_page_shows_both_directions(monkeypatch, fixture_checkpoints):

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import models
-from models.atlas import Atlas, AtlasError, atlas_path, roc_auc
+from models.atlas import Atlas, AtlasError, atlas_path, roc_auc, saturation, units_on
 from models.text import token_spans, tokenize
 from tests.conftest import ROOT, save_sentiment, tiny_sentiment, write_sentiment_data
 from training import atlas as build
@@ -145,6 +145,31 @@ def test_match_finds_a_unit_where_it_is_on(model):
     assert atlas.match([best, best], state=state, threshold=0.0) == atlas.match(
         [best], state=state, threshold=0.0
     )
+
+
+def test_match_at_least_ranks_the_most_units_on_first(model):
+    atlas = model.atlas
+    state = atlas.states[0]
+    units = list(range(6))
+    matches = atlas.match(units, state=state, k=50, threshold=0.0, at_least=1)
+    counts = [match.units_on for match in matches]
+    assert matches and counts == sorted(counts, reverse=True)
+    for match in matches:
+        values = model.analyze(match.prefix).states[state][-1]
+        assert sum(value > 0.0 for value in match.values) == match.units_on <= (values[units] > 0.0).sum()
+    every = atlas.match(units, state=state, threshold=0.0)
+    assert atlas.match(units, state=state, threshold=0.0, at_least=6) == every
+    assert all(match.units_on == 6 for match in every)
+    with pytest.raises(ValueError, match="1 to 6"):
+        atlas.match(units, state=state, at_least=7)
+
+
+def test_units_on_a_span_and_gate_saturation():
+    values = np.array([[0.5, 0.2, -1.0], [0.3, 0.9, 0.95]])
+    assert units_on(values, 0.1) == [0, 1]  # unit 0's lowest value (0.3) is the higher
+    assert units_on(values, 0.25) == [0]
+    gate = np.array([[0.05, 0.5], [0.95, 0.5], [0.99, 0.02], [0.5, 0.5]])
+    assert saturation(gate).tolist() == [[0.25, 0.25], [0.5, 0.0]]
 
 
 def test_bad_lookups_are_clear_value_errors(model):

@@ -29,12 +29,10 @@ ANY_TEXT = st.text(max_size=200) | st.lists(st.floats(), max_size=20).map(lambda
 
 
 def reached(at: AppTest, key: str) -> AppTest:
-    """What puts a widget on screen: the typed numbers are one input signal of four, the unit picker
-    comes with a verdict, and the recall task trains briefly."""
+    """What puts a widget on screen: the typed numbers are one input signal of four, and the recall
+    task trains briefly."""
     if key == "state_typed":
         at.get("button_group")[0].set_value("typed").run()
-    elif key == "sentiment_unit":
-        at.button[0].click().run()
     elif key == "recall_seed":
         at.slider(key="recall_n").set_value(5)
         at.slider(key="recall_steps").set_value(50)
@@ -50,6 +48,8 @@ WIDGETS = {
     "sentiment_text": ("pages/sentiment.py", lambda at: len(at.metric) == 1),
     "sentiment_unit": ("pages/sentiment.py", lambda at: len(at.html) == 1),
     "translation_text": ("pages/translation.py", translated),
+    "captioning_prefix": ("pages/captioning.py", lambda at: len(at.metric) == 2),  # two captions, scored
+    "translation_prefix": ("pages/translation.py", translated),
     "state_typed": ("pages/state.py", lambda at: len(at.get("vega_lite_chart")) == 2),
     "cell_text": ("pages/cell.py", lambda at: len(at.get("graphviz_chart")) == 2),
     "bptt_text": ("pages/bptt.py", lambda at: len(at.metric) == 3),

@@ -9,6 +9,7 @@ import streamlit as st
 import torch
 
 import models
+from models.atlas import Atlas, rebuild_command
 from models.checkpoint import read as read_checkpoint
 from models.checkpoint import train_command
 
@@ -50,9 +51,35 @@ def load_model(name: str, task: str):
         st.stop()
 
 
-def checkpoint_names() -> list[str]:
-    """The checkpoints in CHECKPOINTS by name, the only ones a page offers."""
-    return sorted(path.stem for path in CHECKPOINTS.glob("*.pt") if not path.name.endswith(".resume.pt"))
+def checkpoint_names(task: str | None = None) -> list[str]:
+    """The checkpoints in CHECKPOINTS by name, the only ones a page offers; with `task`, only the
+    readable ones that hold a model for it."""
+    names = sorted(path.stem for path in CHECKPOINTS.glob("*.pt") if not path.name.endswith(".resume.pt"))
+    return names if task is None else [name for name in names if _task(name) == task]
+
+
+def _task(name: str) -> str | None:
+    try:
+        return checkpoint_info(name)["task"]
+    except models.CheckpointError:
+        return None
+
+
+def load_atlas(model) -> Atlas | None:
+    """The atlas beside a sentiment model's checkpoint, or None after a line that says how to build it
+    (there is none yet) or why it cannot be used (stale, unreadable)."""
+    try:
+        atlas = model.atlas
+    except models.AtlasError as error:
+        st.warning(str(error))
+        return None
+    if atlas is None:
+        st.info(
+            f"{model.path.name} has no atlas yet, the record of what each unit does over held-out "
+            f'texts. Build it with `{rebuild_command(model.path)}` (add `ARGS="--data your.csv"` to read '
+            "your own texts), then rerun this page."
+        )
+    return atlas
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -1,14 +1,24 @@
-"""Every chart in the app: hidden-state heatmap, reading trace, coloured token strip, attention overlay."""
+"""Every chart in the app: hidden-state heatmap, reading trace, coloured token strip, attention overlay,
+the clickable grid of image regions."""
 
+import base64
 import html
+import io
+import json
+from collections.abc import Collection
 
 import altair as alt
 import numpy as np
 import pandas as pd
-from PIL import Image
+from PIL import Image, ImageDraw
+from scipy.cluster.hierarchy import leaves_list, linkage
+
+from models.atlas import Unit
 
 UNIT_ORDERS = ("index", "mean activation", "variance", "clustered")
-PICK = "unit_pick"  # the heatmap's click selection: {"unit": ...}
+PICK = "unit_pick"  # a click selection of the charts that pick a unit: {"unit": ...}
+# The colours of positive and negative, as token_strip draws them.
+VERDICT_COLOURS = alt.Scale(domain=["positive", "negative"], range=["#3170b8", "#c83c32"])
 
 
 def unit_order(values: np.ndarray, order: str) -> np.ndarray:
@@ -17,14 +27,18 @@ def unit_order(values: np.ndarray, order: str) -> np.ndarray:
         return np.argsort(-values.mean(axis=0), kind="stable")
     if order == "variance":
         return np.argsort(-values.var(axis=0), kind="stable")
-    if order == "clustered" and values.shape[0] > 2:
-        # Units whose activations rise and fall together sit side by side: sort by the angle
-        # of each unit's time course in the plane of the two leading principal components.
-        centered = values - values.mean(axis=0)
-        _, _, components = np.linalg.svd(centered.T, full_matrices=False)
-        projection = centered.T @ components[:2].T  # [units, 2]
-        return np.argsort(np.arctan2(projection[:, 1], projection[:, 0]), kind="stable")
+    if order == "clustered" and values.shape[0] > 2 and values.shape[1] > 1:
+        # Units whose activations rise and fall together sit side by side: average-linkage clustering
+        # on the correlation of their traces (Euclidean between normalized traces), leaves in order.
+        return leaves_list(linkage(_normalized(values).T, "average", optimal_ordering=True))
     return np.arange(values.shape[1])
+
+
+def _normalized(values: np.ndarray) -> np.ndarray:
+    """Each column centered and scaled to length 1 (a constant column becomes zeros)."""
+    centered = values - values.mean(axis=0)
+    norms = np.linalg.norm(centered, axis=0)
+    return np.divide(centered, norms, out=np.zeros(centered.shape), where=norms > 0)
 
 
 def state_domain(name: str, values: np.ndarray) -> tuple[float, float]:
@@ -39,10 +53,7 @@ def state_domain(name: str, values: np.ndarray) -> tuple[float, float]:
 
 def closest_unit(values: np.ndarray, trace: np.ndarray) -> int:
     """The unit (column of values [steps, units]) whose activation best follows `trace` [steps]."""
-    centered = values - values.mean(axis=0)
-    trace = trace - trace.mean()
-    scale = np.linalg.norm(centered, axis=0) * np.linalg.norm(trace)
-    correlation = np.divide(trace @ centered, scale, out=np.zeros(values.shape[1]), where=scale > 0)
+    correlation = _normalized(trace[:, None])[:, 0] @ _normalized(values)
     return int(np.abs(correlation).argmax())
 
 
@@ -63,17 +74,21 @@ def heatmap(
     rows: list[str] | None = None,
     domain: tuple[float, float] = (-1.0, 1.0),
     order: str = "index",
+    ranking: list[int] | None = None,
     title: str = "",
     x_title: str = "time step (token)",
+    height: int | None = None,
 ) -> alt.Chart:
     """values [steps, units] as units (or the given `rows`) x time steps labelled with `tokens`;
-    colour fixed to `domain`: diverging around 0, or sequential for a domain from 0."""
+    colour fixed to `domain`: diverging around 0, or sequential for a domain from 0. Units go in the
+    `order` unit_order names, or in the given `ranking` (then `order` only names it). `height` is in
+    pixels, axes and title included (default: 3 a row, 160 to 520)."""
     steps, units = values.shape
     assert len(tokens) == steps and (rows is None or len(rows) == units), (values.shape, len(tokens))
     labels = step_labels(tokens)
     if rows is None:
         y_sort, y_title, y_labels = (
-            [int(u) for u in unit_order(values, order)],
+            [int(u) for u in (unit_order(values, order) if ranking is None else ranking)],
             f"unit ({order})",
             units <= 64,
         )
@@ -100,40 +115,218 @@ def heatmap(
             tooltip=["token:N", "step:O", "unit:O", alt.Tooltip("value:Q", format=".3f")],
         )
         .add_params(alt.selection_point(name=PICK, fields=["unit"], on="click"))
-        .properties(height=min(max((3 if rows is None else 22) * units, 160), 520))
+        .properties(height=height or min(max((3 if rows is None else 22) * units, 160), 520))
     )
 
 
-def reading_trace(step_positive: list[float], tokens: list[str]) -> alt.Chart:
-    """P(positive) after each token, as a line over the tokens, with the 0.5 decision line."""
+WORD_START = "▁"  # sentencepiece's mark on a piece that begins a word
+
+
+def piece_labels(pieces: list[str]) -> list[str]:
+    """Sentencepiece pieces as a reader recognises them: no word-start mark (a bare one is a space, "␣"),
+    a piece that the next one continues ending in a hyphen ("Fahr-", "rad"), the end as "(end)"."""
+    labels = []
+    for piece, following in zip(pieces, [*pieces[1:], WORD_START]):
+        text = "(end)" if piece == "</s>" else piece.removeprefix(WORD_START) or "␣"
+        continued = text[-1:].isalnum() and following[:1].isalnum()
+        labels.append(f"{text}-" if continued else text)
+    return labels
+
+
+def alignment(
+    values: np.ndarray, sources: list[str], targets: list[str], *, name: str, title: str
+) -> alt.Chart:
+    """values [len(targets), len(sources)] as a matrix of square cells sized to the sentence (about 440
+    pixels across, cells of 8 to 28), output pieces down and input pieces across, every row and column
+    labelled as piece_labels writes its piece; colour from 0 to the largest value."""
+    assert values.shape == (len(targets), len(sources)), (values.shape, len(targets), len(sources))
+    inputs, outputs = piece_labels(sources), piece_labels(targets)
+    rows, columns = np.indices(values.shape)
+    frame = pd.DataFrame(
+        {
+            "output step": rows.ravel(),
+            "output": np.asarray(outputs)[rows.ravel()],
+            "input step": columns.ravel(),
+            "input": np.asarray(inputs)[columns.ravel()],
+            name: values.ravel().round(4),
+        }
+    )
+    cell = int(np.clip(440 // max(*values.shape, 1), 8, 28))
+
+    def axis(labels: list[str], **options) -> alt.Axis:
+        # The field is the step (two pieces may be the same); the label shows the piece.
+        expression = f"{json.dumps(labels)}[datum.value]"
+        size = min(cell, 11)
+        return alt.Axis(labelExpr=expression, labelFontSize=size, labelOverlap=False, title=None, **options)
+
+    return (
+        alt.Chart(frame, title=title)
+        .mark_rect()
+        .encode(
+            x=alt.X("input step:O", axis=axis(inputs, labelAngle=-50, orient="top")),
+            y=alt.Y("output step:O", axis=axis(outputs)),
+            color=alt.Color(
+                f"{name}:Q",
+                scale=alt.Scale(scheme="blues", domain=[0, max(float(values.max()), 1e-6)]),
+                legend=alt.Legend(orient="bottom", title=name, gradientLength=min(cell * len(sources), 200)),
+            ),
+            tooltip=["output:N", "input:N", alt.Tooltip(f"{name}:Q", format=".3f")],
+        )
+        .properties(width=alt.Step(cell), height=alt.Step(cell), autosize=alt.AutoSizeParams(type="pad"))
+    )
+
+
+def reading_trace(traces: dict[str, list[float]], tokens: list[str]) -> alt.Chart:
+    """P(positive) after each token, one line per model (name -> its trace over `tokens`), with the
+    0.5 decision line."""
     labels = step_labels(tokens)
-    frame = pd.DataFrame({"step": labels, "token": tokens, "positive": step_positive})
+    frame = pd.DataFrame(
+        [
+            {"model": name, "step": label, "token": token, "positive": p}
+            for name, trace in traces.items()
+            for label, token, p in zip(labels, tokens, trace)
+        ]
+    )
     x = alt.X("step:O", sort=labels, title="read up to token", axis=token_axis(len(labels)))
     line = (
         alt.Chart(frame)
-        .mark_line(point=True, color="#4c78a8")
+        .mark_line(point=True)
         .encode(
             x=x,
             y=alt.Y("positive:Q", scale=alt.Scale(domain=[0, 1]), title="P(positive)"),
-            tooltip=["token:N", alt.Tooltip("positive:Q", format=".3f", title="P(positive)")],
+            color=alt.Color(
+                "model:N", sort=list(traces), legend=alt.Legend(orient="top", title=None, labelLimit=300)
+            ),
+            tooltip=["model:N", "token:N", alt.Tooltip("positive:Q", format=".3f", title="P(positive)")],
         )
     )
     middle = alt.Chart(pd.DataFrame({"y": [0.5]})).mark_rule(strokeDash=[4, 4], color="gray").encode(y="y:Q")
-    return (line + middle).properties(height=220)
+    return (line + middle).properties(height=300)
 
 
-def token_strip(tokens: list[str], values: np.ndarray, limit: float = 1.0) -> str:
-    """HTML: each token on a background coloured by its value (blue > 0, red < 0)."""
+def token_strip(
+    tokens: list[str],
+    values: np.ndarray,
+    limit: float = 1.0,
+    *,
+    marked: int | None = None,
+    notes: list[str] | None = None,
+) -> str:
+    """HTML: each token on a background coloured by its value (blue > 0, red < 0), the `marked` one
+    framed; hovering a token shows its note (default: its value)."""
     spans = []
-    for token, value in zip(tokens, values):
+    for i, (token, value) in enumerate(zip(tokens, values)):
         strength = min(abs(float(value)) / limit, 1.0)
         rgb = "49, 112, 184" if value >= 0 else "200, 60, 50"
+        note = f"{float(value):+.3f}" if notes is None else notes[i]
+        frame = "outline: 2px solid #222; " if i == marked else ""
         spans.append(
-            f'<span title="{float(value):+.3f}" style="background: rgba({rgb}, {strength:.2f}); '
+            f'<span title="{html.escape(note)}" style="background: rgba({rgb}, {strength:.2f}); {frame}'
             f'padding: 1px 3px; margin: 1px; border-radius: 3px; display: inline-block">'
             f"{html.escape(token)}</span>"
         )
     return '<div style="line-height: 1.9">' + " ".join(spans) + "</div>"
+
+
+def captioned(items: list[tuple[str, str]]) -> str:
+    """HTML: (caption, html) pairs, one under the other, each caption in small grey type."""
+    return "".join(
+        f'<div style="margin-bottom: 0.6rem"><div style="color: #6b6b6b; font-size: 0.8rem">'
+        f"{html.escape(caption)}</div>{body}</div>"
+        for caption, body in items
+    )
+
+
+def auc_ranking(units: list[Unit], strong: float) -> alt.Chart:
+    """Each unit's AUC, best first, coloured by the texts it runs higher on, with a line at `strong`;
+    a click on a bar picks its unit."""
+    frame = pd.DataFrame(
+        {
+            "rank": np.arange(1, len(units) + 1),
+            "unit": [unit.index for unit in units],
+            "AUC": [unit.auc for unit in units],
+            "higher on": ["positive" if unit.sign > 0 else "negative" for unit in units],
+        }
+    )
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(clip=True)
+        .encode(
+            x=alt.X("rank:Q", title="rank", scale=alt.Scale(domain=[0, len(units) + 1])),
+            y=alt.Y("AUC:Q", scale=alt.Scale(domain=[0.5, 1]), title="AUC"),
+            color=alt.Color("higher on:N", scale=VERDICT_COLOURS, legend=alt.Legend(orient="top")),
+            tooltip=["unit:O", "rank:Q", alt.Tooltip("AUC:Q", format=".3f"), "higher on:N"],
+        )
+        .add_params(alt.selection_point(name=PICK, fields=["unit"], on="click"))
+    )
+    line = alt.Chart(pd.DataFrame({"y": [strong]})).mark_rule(strokeDash=[4, 4], color="gray").encode(y="y:Q")
+    return (bars + line).properties(height=260)
+
+
+def mean_histogram(means: np.ndarray, labels: np.ndarray, title: str) -> alt.Chart:
+    """Histograms of one unit's mean value over each text, positive and negative texts overlaid."""
+    frame = pd.DataFrame(
+        {"mean": means.astype(float), "texts": np.where(labels == 1, "positive", "negative")}
+    )
+    return (
+        alt.Chart(frame, title=title)
+        .mark_bar(opacity=0.55, binSpacing=0)
+        .encode(
+            x=alt.X("mean:Q", bin=alt.Bin(maxbins=40), title="mean value over the text"),
+            y=alt.Y("count():Q", stack=None, title="texts"),
+            color=alt.Color("texts:N", scale=VERDICT_COLOURS, legend=alt.Legend(orient="top")),
+        )
+        .properties(height=300)
+    )
+
+
+def value_range(tokens: list[str], values: np.ndarray, extremes: np.ndarray, limit: float) -> alt.Chart:
+    """Where a text's tokens (dots, coloured as token_strip colours them) fall on a unit's range over
+    held-out texts (a grey bar from its lowest to its highest value, a tick per kept extreme), on one
+    axis from -limit to limit."""
+    x = alt.X("value:Q", scale=alt.Scale(domain=[-limit, limit]), title="unit value")
+    y = alt.Y("row:N", title=None, sort=["this review", "held-out texts"])
+    held_out = alt.Chart(pd.DataFrame({"value": extremes.astype(float), "row": "held-out texts"}))
+    span = held_out.mark_rule(color="lightgray", size=8).encode(
+        x=alt.X("min(value):Q"), x2="max(value):Q", y=y
+    )
+    ticks = held_out.mark_tick(color="gray", thickness=1).encode(x=x, y=y)
+    review = pd.DataFrame({"value": values.astype(float), "row": "this review", "token": tokens})
+    dots = (
+        alt.Chart(review)
+        .mark_circle(size=90, opacity=0.85, stroke="gray", strokeWidth=0.5)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "value:Q", scale=alt.Scale(scheme="redblue", domain=[-limit, limit]), legend=None
+            ),
+            tooltip=["token:N", alt.Tooltip("value:Q", format="+.3f")],
+        )
+    )
+    return (span + ticks + dots).properties(height=150)
+
+
+def gate_saturation(fractions: np.ndarray, gate: str) -> alt.Chart:
+    """Karpathy et al.'s gate scatter: one dot per unit at the fraction of steps its gate is left-
+    (x) and right-saturated (y); fractions [2, units]."""
+    frame = pd.DataFrame(
+        {"unit": np.arange(fractions.shape[1]), "below": fractions[0], "above": fractions[1]}
+    )
+    share = alt.Scale(domain=[0, 1])
+    return (
+        alt.Chart(frame, title=gate)
+        .mark_circle(size=30, opacity=0.6)
+        .encode(
+            x=alt.X("below:Q", scale=share, title="fraction of steps below 0.1"),
+            y=alt.Y("above:Q", scale=share, title="fraction above 0.9"),
+            tooltip=["unit:O", alt.Tooltip("below:Q", format=".0%"), alt.Tooltip("above:Q", format=".0%")],
+        )
+        .properties(height=300)
+    )
+
+
+DIMMED = 0.15  # the brightness attention overlays leave where attention is lowest
 
 
 def attention_overlay(image: np.ndarray, attention: np.ndarray) -> np.ndarray:
@@ -144,7 +337,7 @@ def attention_overlay(image: np.ndarray, attention: np.ndarray) -> np.ndarray:
     relative = (attention - attention.min()) / spread if spread > 0 else np.ones_like(attention)
     grid = Image.fromarray(relative.astype(np.float32), mode="F")
     light = np.asarray(grid.resize(image.shape[1::-1], Image.Resampling.BICUBIC)).clip(0, 1)
-    return (image * (0.15 + 0.85 * light[:, :, None])).astype(np.uint8)
+    return (image * (DIMMED + (1 - DIMMED) * light[:, :, None])).astype(np.uint8)
 
 
 def curves(
@@ -181,3 +374,87 @@ def shares(frame: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=260)
     )
+
+
+REGION = "region"  # the click selection of region_grid: {"region": "B3"}
+
+
+def region_names(grid: int) -> list[str]:
+    """The cells of a grid x grid image grid, row by row, named like chess squares: column letter, then
+    row number from the top ("B3")."""
+    return [f"{chr(ord('A') + column)}{row + 1}" for row in range(grid) for column in range(grid)]
+
+
+def region_grid(image: np.ndarray, hidden: Collection[str], grid: int, size: int = 336) -> alt.Chart:
+    """The picture under its grid of regions, each named in its corner, the `hidden` ones dark; a click on
+    a cell selects it."""
+    names = region_names(grid)
+    cells = pd.DataFrame(
+        {
+            REGION: names,
+            "left": np.tile(np.arange(grid), grid),
+            "top": np.repeat(np.arange(grid), grid),
+            "hidden": [name in hidden for name in names],
+        }
+    )
+    # Axes from 0 to grid, cell k spanning k..k+1, shared by the picture, the cells and their names.
+    x = alt.X("left:Q", scale=alt.Scale(domain=[0, grid], nice=False), axis=None)
+    y = alt.Y("top:Q", scale=alt.Scale(domain=[grid, 0], nice=False), axis=None)
+    picture = (
+        alt.Chart(pd.DataFrame({"url": [_data_url(image)], "left": [0], "top": [0], "right": [grid]}))
+        .mark_image(aspect=False)
+        .encode(x=x, y=y, x2="right:Q", y2="right:Q", url="url:N")
+    )
+    hidden_cell = alt.datum.hidden
+    boxes = (
+        alt.Chart(cells)
+        .transform_calculate(right="datum.left + 1", bottom="datum.top + 1")
+        .mark_rect(stroke="white", strokeOpacity=0.5, strokeWidth=1, cursor="pointer")
+        .encode(
+            x=x,
+            y=y,
+            x2="right:Q",
+            y2="bottom:Q",
+            color=alt.condition(hidden_cell, alt.value("#111111"), alt.value("white")),
+            fillOpacity=alt.condition(hidden_cell, alt.value(0.8), alt.value(0.01)),
+            tooltip=[alt.Tooltip(f"{REGION}:N", title="cell"), alt.Tooltip("hidden:N", title="hidden")],
+        )
+        .add_params(alt.selection_point(name=REGION, fields=[REGION], on="click"))
+    )
+    labels = (
+        alt.Chart(cells)
+        .mark_text(align="left", baseline="top", dx=3, dy=3, fontSize=10)
+        .encode(x=x, y=y, text=f"{REGION}:N", color=alt.value("white"), opacity=alt.value(0.8))
+    )
+    # The boxes on top take the clicks; "pad" keeps the plot, and so the picture, size x size.
+    return (picture + labels + boxes).properties(width=size, height=size, autosize="pad")
+
+
+def _data_url(image: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="JPEG", quality=90)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def framed(picture: np.ndarray, cells: Collection[tuple[int, int]], grid: int) -> np.ndarray:
+    """The picture with the (row, column) cells of its grid x grid grid framed in red."""
+    framed_picture = Image.fromarray(picture)
+    draw = ImageDraw.Draw(framed_picture)
+    step = picture.shape[0] / grid
+    for row, column in cells:
+        box = [column * step, row * step, (column + 1) * step - 1, (row + 1) * step - 1]
+        draw.rectangle(box, outline=(220, 40, 40), width=1)
+    return np.asarray(framed_picture)
+
+
+def caption_overlay(image: np.ndarray, attention: np.ndarray) -> np.ndarray:
+    """attention_overlay of a caption's maps [words, grid, grid] averaged: where it looked overall."""
+    return attention_overlay(image, attention.mean(axis=0))
+
+
+def attention_gained(image: np.ndarray, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """The picture lit where a caption's average attention grew from the maps `before` to `after`
+    ([words, grid, grid] each), most where it grew most; dimmed where it shrank, all dimmed if it grew
+    nowhere."""
+    gain = np.clip(after.mean(axis=0) - before.mean(axis=0), 0, None)
+    return attention_overlay(image, gain) if gain.max() > 0 else (image * DIMMED).astype(np.uint8)
