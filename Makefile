@@ -38,14 +38,10 @@ lint: $(VENV)/.dev
 
 train-sentiment: $(VENV)/.runtime
 	$(PY) -m training.sentiment --data $(SENTIMENT_DATA) --out checkpoints/sentiment.pt $(ARGS)
-	$(PY) -m training.atlas checkpoints/sentiment.pt --data $(SENTIMENT_DATA)
-	$(PY) -m training.card checkpoints/sentiment.pt
 
 # The same recipe with the vanilla cell and with a GRU, for the "Inside an RNN" pages.
 train-sentiment-rnn train-sentiment-gru: train-sentiment-%: $(VENV)/.runtime
 	$(PY) -m training.sentiment --data $(SENTIMENT_DATA) --cell $* --out checkpoints/sentiment-$*.pt $(ARGS)
-	$(PY) -m training.atlas checkpoints/sentiment-$*.pt --data $(SENTIMENT_DATA)
-	$(PY) -m training.card checkpoints/sentiment-$*.pt
 
 evaluate-sentiment: $(VENV)/.runtime
 	for name in sentiment sentiment-rnn sentiment-gru; do \
@@ -64,11 +60,9 @@ train-translation: train-translation-de-en train-translation-en-de
 
 train-translation-de-en: $(VENV)/.runtime
 	$(PY) -m training.translation --src de --tgt en --data $(TRANSLATION_DATA) $(ARGS)
-	$(PY) -m training.card checkpoints/translation-de-en.pt
 
 train-translation-en-de: $(VENV)/.runtime
 	$(PY) -m training.translation --src en --tgt de --data $(TRANSLATION_DATA) $(ARGS)
-	$(PY) -m training.card checkpoints/translation-en-de.pt
 
 evaluate-translation: $(VENV)/.runtime
 	$(PY) -m training.evaluate checkpoints/translation-de-en.pt --data $(TRANSLATION_DATA)
@@ -78,7 +72,6 @@ CAPTIONING_DATA := $(if $(wildcard $(DATA)/flickr8k/text),$(DATA)/flickr8k,jxie/
 
 train-captioning: $(VENV)/.runtime
 	$(PY) -m training.captioning --data $(CAPTIONING_DATA) $(ARGS)
-	$(PY) -m training.card checkpoints/captioning.pt
 
 evaluate-captioning: $(VENV)/.runtime
 	$(PY) -m training.evaluate checkpoints/captioning.pt --data $(CAPTIONING_DATA)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from models.atlas import atlas_path
 from tests.conftest import ROOT, SHARED_DATA, write_sentiment_data
 from training import card, sentiment
 
@@ -70,6 +71,7 @@ def test_a_card_is_written_from_a_fresh_checkpoint_and_keeps_its_prose(tmp_path)
     csv, sst = write_sentiment_data(tmp_path)
     out = tmp_path / "mine.pt"
     sentiment.main(["--data", str(csv), str(sst), "--out", str(out), "--hidden-dim", "8", "--max-steps", "2"])
+    assert card.card_path(out).exists() and atlas_path(out).exists()  # training writes both
     card.main([str(out)])
     text = card.card_path(out).read_text()
     assert "1-layer unidirectional LSTM, 8 units" in text and "--max-steps 2" in text

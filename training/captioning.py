@@ -16,7 +16,7 @@ from models.captioning import SPECIALS, Captioner, CaptioningConfig, CaptioningP
 from models.checkpoint import atomic_save
 from models.search import BOS, EOS, PAD
 from models.text import Vocab, caption_words, pad_batch
-from training import data, loop, pictures
+from training import card, data, loop, pictures
 from training.flags import option, pick
 
 
@@ -118,7 +118,10 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"training on {len(splits['train'].ids):,} images; {len(predictor.vocab):,} words", flush=True)
     task = training_task(predictor, splits, features, args)
     run = {**loop.describe_run("training.captioning", argv, args), "encoder": vision.encoder_version()}
-    return loop.fit(task, pick(loop.LoopConfig, args), run, resumed)
+    metrics = loop.fit(task, pick(loop.LoopConfig, args), run, resumed)
+    if loop.is_writer():
+        card.write(Path(args.out))  # the model card's measured part, from the checkpoint just written
+    return metrics
 
 
 def build_predictor(args, train: data.CaptionedImages, resumed: dict | None) -> CaptioningPredictor:

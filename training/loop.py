@@ -91,6 +91,11 @@ class Task:
     to_checkpoint: Callable[[], dict]  # -> task, config, vocab and state_dict
 
 
+def is_writer() -> bool:
+    """Whether this process writes files: a plain run, or rank 0 under torchrun."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
 def distributed(device: torch.device) -> tuple[int, int]:
     """(rank, world size). Under `torchrun --nproc_per_node=N` this process joins the group: nccl
     between GPUs (each process on its own), gloo between CPUs; a plain run is rank 0 of 1."""

@@ -1,13 +1,14 @@
 """Train the many-to-one sentiment model: python -m training.sentiment --help."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
 from models.sentiment import SentimentConfig, SentimentModel, SentimentPredictor
 from models.text import Vocab, pad_batch, tokenize
-from training import data, loop
+from training import atlas, card, data, loop
 from training.flags import option, pick
 
 
@@ -71,7 +72,13 @@ def main(argv: list[str] | None = None) -> dict:
     validation = {name: splits["validation"] for name, splits in sources.items()}
     task = training_task(predictor, tokenized, [label for _, label in train_rows], validation, args)
     run = loop.describe_run("training.sentiment", argv, args)
-    return loop.fit(task, pick(loop.LoopConfig, args), run, resumed)
+    metrics = loop.fit(task, pick(loop.LoopConfig, args), run, resumed)
+    if loop.is_writer():  # what each unit does over the validation texts, then the card that lists it
+        atlas.main(
+            [args.out, "--data", *args.data, "--limit", str(args.limit), "--threads", str(args.threads)]
+        )
+        card.write(Path(args.out))
+    return metrics
 
 
 def build_predictor(args, tokenized: list[list[str]], resumed: dict | None) -> SentimentPredictor:

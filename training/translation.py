@@ -2,6 +2,7 @@
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import sacrebleu
 import sentencepiece
@@ -11,7 +12,7 @@ import torch.nn.functional as F
 from models.search import BOS, EOS, PAD, UNK
 from models.text import pad_batch
 from models.translation import Seq2Seq, TranslationConfig, TranslationPredictor
-from training import data, loop
+from training import card, data, loop
 from training.flags import option, pick
 
 
@@ -91,7 +92,10 @@ def main(argv: list[str] | None = None) -> dict:
     )
     task = training_task(predictor, splits, args)
     run = loop.describe_run("training.translation", argv, args)
-    return loop.fit(task, pick(loop.LoopConfig, args), run, resumed)
+    metrics = loop.fit(task, pick(loop.LoopConfig, args), run, resumed)
+    if loop.is_writer():
+        card.write(Path(args.out))  # the model card's measured part, from the checkpoint just written
+    return metrics
 
 
 def default_out(args) -> None:
