@@ -54,7 +54,7 @@ CHECKPOINT ?= checkpoints/sentiment.pt
 atlas: $(VENV)/.runtime
 	$(PY) -m training.atlas $(CHECKPOINT) --data $(SENTIMENT_DATA) $(ARGS)
 
-TRANSLATION_DATA := $(if $(wildcard $(DATA)/multi30k/raw),$(DATA)/multi30k,bentrevett/multi30k)
+TRANSLATION_DATA := $(if $(wildcard $(DATA)/multi30k/raw),$(DATA)/multi30k $(DATA)/tatoeba_eng_deu,bentrevett/multi30k)
 
 train-translation: train-translation-de-en train-translation-en-de
 

@@ -11,23 +11,25 @@ import torch
 
 from bench import app, captioning, sentiment, show, translation
 
-# (section, label) -> the most it may take, in ms (or MB for memory) on the project's 2-core machine
+# (section, label) -> the most it may take, in ms (or MB for memory) on one torch thread of the
+# project's 2-core machine
 TARGETS = {
-    ("sentiment", "analyze, one 256-token review"): 15,
+    ("sentiment", "analyze, one 256-token review"): 5,
     ("atlas", "read the atlas file (once per file)"): 1000,
     ("atlas", "top 10 snippets of a unit"): 100,
     ("atlas", "match 3 units, default threshold"): 100,
     ("atlas", "pattern search, most units on first"): 100,
     ("atlas", "re-read 12 snippets for token colours"): 1000,
-    ("translation-de-en", "translate, 15 words, beam 5"): 50,
-    ("translation-en-de", "translate, 15 words, beam 5"): 50,
+    ("translation-de-en", "translate, 15 words, beam 5"): 20,
+    ("translation-en-de", "translate, 15 words, beam 5"): 20,
     ("translation-de-en", "analyze with saliency, 15 words, beam 5"): 150,
     ("translation-en-de", "analyze with saliency, 15 words, beam 5"): 150,
-    ("captioning", "caption, beam 3, with the encoder"): 100,
+    ("captioning", "caption, beam 3, with the encoder"): 35,
     ("captioning", "analyze with saliency, beam 3"): 250,
     ("app", "start to the first rendered page"): 5000,
+    **{("app", f"page /{path}: open, interact, answer"): 700 for path in app.PATHS},
     ("app", "recall task: click to first curve"): 2000,
-    ("app", "resident memory, every model loaded"): 800,
+    ("app", "resident memory, every model loaded"): 600,
 }
 
 
@@ -50,7 +52,8 @@ def main() -> None:
     verdicts = [check(sections, key, limit) for key, limit in TARGETS.items()]
     print("targets:")
     for v in verdicts:
-        print(f"  {'met' if v['met'] else 'MISSED':<6} {v['what']}: {v['measured']:.1f} <= {v['target']}")
+        verdict = {True: "met", False: "MISSED", None: "n/a"}[v["met"]]
+        print(f"  {verdict:<6} {v['what']}: {v['measured']:.1f} <= {v['target']}{v.get('why', '')}")
     machine = {
         "python": platform.python_version(),
         "torch": torch.__version__,
@@ -60,7 +63,7 @@ def main() -> None:
     report = {"machine": machine, "sections": sections, "targets": verdicts}
     Path(args.report).write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {args.report}")
-    missed = [v["what"] for v in verdicts if not v["met"]]
+    missed = [v["what"] for v in verdicts if v["met"] is False]
     if missed:
         raise SystemExit(f"targets missed: {'; '.join(missed)}")
 
@@ -69,7 +72,10 @@ def check(sections: dict, key: tuple[str, str], limit: float) -> dict:
     section, label = key
     found = next(r for r in sections[section] if r["label"] == label)
     measured = found["median_ms"] if found["median_ms"] is not None else found["mb"]
-    return {"what": f"{section}: {label}", "measured": measured, "target": limit, "met": measured <= limit}
+    verdict = {"what": f"{section}: {label}", "measured": measured, "target": limit, "met": measured <= limit}
+    if found.get("cpu_torch") is False:  # the memory target is for the CPU build a server installs
+        verdict |= {"met": None, "why": " (set for the CPU build of torch; this is the CUDA build)"}
+    return verdict
 
 
 if __name__ == "__main__":

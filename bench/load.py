@@ -1,5 +1,6 @@
 """Load test (make load): N concurrent browser sessions walk every page of the real app; errors,
-p50/p95 response times, and the server's memory after 50 interactions and at the end (a leak shows)."""
+p50/p95 response times, and the server's memory after 50 interactions, every 250 after that and at
+the end (a leak keeps growing; caches filling up level off)."""
 
 import argparse
 import asyncio
@@ -7,6 +8,8 @@ import shutil
 import statistics
 
 from bench.app import CHROMIUM_FLAGS, PATHS, resident_mb, start_app, visit
+
+MEMORY_EVERY = 250  # interactions between two readings of the server's resident memory
 
 
 async def session(browser, url: str, index: int, interactions: int, record) -> None:
@@ -30,8 +33,9 @@ async def run(sessions: int, interactions: int) -> dict:
 
     def record(path: str, seconds: float | None, error: str | None) -> None:
         results.append({"page": path, "seconds": seconds, "error": error})
-        if len(results) in (50, sessions * interactions):
-            memory[len(results)] = resident_mb(process.pid)
+        done = len(results)
+        if done == 50 or done % MEMORY_EVERY == 0 or done == sessions * interactions:
+            memory[done] = resident_mb(process.pid)
 
     try:
         async with async_playwright() as playwright:
@@ -73,6 +77,7 @@ def main() -> None:
     if first and last:
         growth = f"{last / first - 1:+.1%}"
         print(f"  resident memory after 50: {first:.0f} MB, after {len(results)}: {last:.0f} MB ({growth})")
+        print("  after each: " + ", ".join(f"{done}: {mb:.0f} MB" for done, mb in sorted(memory.items())))
     for error in errors[:10]:
         print(f"  error: {error}")
     if errors or (first and last and last > 1.1 * first):

@@ -12,7 +12,18 @@ from torch import nn
 from models import images, vision
 from models.cells import FUSED, step_layer, trace_layer
 from models.checkpoint import CheckpointError
-from models.search import BOS, EOS, PAD, beam_search, greedy, most_probable, on_device, saliency, until_eos
+from models.search import (
+    BOS,
+    EOS,
+    PAD,
+    Step,
+    beam_search,
+    greedy,
+    most_probable,
+    on_device,
+    saliency,
+    until_eos,
+)
 from models.text import PAD as PAD_TOKEN
 from models.text import UNK, Vocab, caption_words
 
@@ -98,10 +109,14 @@ class Captioner(nn.Module):
         logits = self.dropout(combined) @ self.embedding.weight.T + self.output_bias  # tied
         return CaptionStep(logits, state, attention, inputs)
 
-    def next_token(self, tokens: torch.Tensor, state, attended: Attended) -> tuple[torch.Tensor, object]:
-        """`step` as the search functions call it: (logits, next state)."""
-        out = self.step(tokens, state, attended)
-        return out.logits, out.state
+    def next_token_function(self) -> Step:
+        """`step` as the searches call it: tokens [rows] -> (logits [rows, vocab], next state)."""
+
+        def next_token(tokens: torch.Tensor, state, attended: Attended) -> tuple[torch.Tensor, object]:
+            out = self.step(tokens, state, attended)
+            return out.logits, out.state
+
+        return next_token
 
     def forward(self, features: torch.Tensor, words_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Teacher forcing over words_in = BOS + caption [batch, steps]:
@@ -198,7 +213,10 @@ class CaptioningPredictor:
     @torch.inference_mode()
     def caption_features(self, features: torch.Tensor, beam_size: int = 3, max_length: int | None = None):
         attended, state = self.model.start(features.to(self._device))
-        step, limit = on_device(self.model.next_token, self._device), max_length or self.config.max_length
+        step, limit = (
+            on_device(self.model.next_token_function(), self._device),
+            max_length or self.config.max_length,
+        )
         if beam_size == 1:
             outputs = greedy(step, state, attended, limit)
         else:
@@ -243,7 +261,7 @@ class CaptioningPredictor:
         features = self.encoder(images.pixels([image]))
         attended, state = self.model.start(features, mask)
         limit = max_length or self.config.max_length
-        beams = beam_search(self.model.next_token, state, attended, beam_size, limit, forced)[0]
+        beams = beam_search(self.model.next_token_function(), state, attended, beam_size, limit, forced)[0]
         words = beams[0][0]
         steps, logits, salient = self._explain(features, mask, words)
         return CaptionAnalysis(

@@ -1,5 +1,6 @@
 """What every decoder shares: greedy and batched beam search over its one-token step function (after
-an optional forced prefix), the likeliest tokens at each step, and the saliency of outputs over inputs."""
+an optional forced prefix, never writing UNK), the likeliest tokens at each step, and the saliency of
+outputs over inputs."""
 
 from collections.abc import Callable, Sequence
 
@@ -21,7 +22,7 @@ def force(step: Step, state, attended, prefix: Sequence[int]) -> tuple[object, t
     tokens, log_prob = torch.full((rows,), BOS), torch.zeros(rows)
     for token in prefix:
         logits, state = step(tokens, state, attended)
-        log_prob = log_prob + F.log_softmax(logits, dim=-1)[:, token]
+        log_prob = log_prob + F.log_softmax(known(logits), dim=-1)[:, token]
         tokens = torch.full((rows,), token)
     return state, tokens, log_prob
 
@@ -34,7 +35,7 @@ def greedy(step: Step, state, attended, max_length: int, prefix: Sequence[int] =
     outputs, done = [torch.full((batch,), token) for token in prefix], torch.zeros(batch, dtype=torch.bool)
     for _ in range(max(max_length - len(prefix), 1)):
         logits, state = step(tokens, state, attended)
-        tokens = logits.argmax(dim=-1)
+        tokens = known(logits).argmax(dim=-1)
         outputs.append(tokens)
         done |= tokens == EOS
         if done.all():
@@ -59,7 +60,7 @@ def beam_search(step: Step, state, attended, beam_size: int, max_length: int, pr
     lengths = torch.full((batch * beam_size,), float(len(prefix)))
     for _ in range(max(max_length - len(prefix), 1)):
         logits, state = step(tokens, state, attended)
-        log_probs = F.log_softmax(logits, dim=-1)  # [batch * K, vocab]
+        log_probs = F.log_softmax(known(logits), dim=-1)  # [batch * K, vocab]
         vocab = log_probs.size(-1)
         log_probs[finished] = float("-inf")
         log_probs[finished, PAD] = 0.0  # a finished beam carries on unchanged
@@ -80,6 +81,12 @@ def beam_search(step: Step, state, attended, beam_size: int, max_length: int, pr
         beams = history[i * beam_size : (i + 1) * beam_size].tolist()
         results.append([(until_eos(beams[b]), normalised[i, b].item()) for b in order])
     return results
+
+
+def known(logits: torch.Tensor) -> torch.Tensor:
+    """Logits [rows, vocab] that never choose UNK: a text shown to a person holds no placeholder, and
+    the probability of the words that remain is renormalised."""
+    return logits.index_fill(-1, torch.tensor([UNK], device=logits.device), float("-inf"))
 
 
 def most_probable(logits: torch.Tensor, count: int = 5) -> list[list[tuple[int, float]]]:

@@ -1,16 +1,30 @@
 """Many-to-many: a sentence -> recurrent encoder -> attentive decoder -> its translation."""
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import sentencepiece
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from models.cells import FUSED, trace_layer
+from models.cells import FUSED, step_layer, trace_layer
 from models.checkpoint import CheckpointError
 from models.encoder import RecurrentEncoder
-from models.search import BOS, EOS, PAD, UNK, beam_search, greedy, most_probable, on_device, saliency
+from models.int8 import Int8Layers, tied_output
+from models.search import (
+    BOS,
+    EOS,
+    PAD,
+    UNK,
+    Step,
+    beam_search,
+    greedy,
+    most_probable,
+    on_device,
+    saliency,
+)
 from models.text import pad_batch
 
 
@@ -54,7 +68,7 @@ class Seq2Seq(nn.Module):
     """Luong-style attention: the decoder cell runs first, then looks at the source.
 
     Because attention does not feed back into the cell, teacher forcing runs the fused cell over
-    the whole target at once, and decoding calls the same `decode` one token at a time."""
+    the whole target at once; decoding runs the same equations one token at a time."""
 
     def __init__(self, config: TranslationConfig):
         super().__init__()
@@ -71,6 +85,7 @@ class Seq2Seq(nn.Module):
         self.combine = nn.Linear(dims[1] + encoder_dim, dims[0])
         self.output_bias = nn.Parameter(torch.zeros(config.vocab_size))
         self.dropout = nn.Dropout(config.dropout)
+        self.int8 = Int8Layers()  # the output layer as decoding on the CPU runs it
 
     def encode(self, ids: torch.Tensor, lengths: torch.Tensor) -> tuple[Attended, object, torch.Tensor]:
         """Source ids [batch, steps] -> what the decoder attends to, its initial state, and its h_0
@@ -90,20 +105,37 @@ class Seq2Seq(nn.Module):
             state = (state, torch.zeros_like(state))
         return Attended(outputs, self.attention(outputs), mask), state, h0
 
-    def decode(self, tokens: torch.Tensor, state, attended: Attended) -> DecoderStep:
-        """The one decoder step function, over tokens [batch, steps] (steps = 1 when decoding)."""
+    def decode(
+        self, tokens: torch.Tensor, state, attended: Attended, output: Callable | None = None
+    ) -> DecoderStep:
+        """The decoder over tokens [batch, steps], teacher-forced. `output`: the output layer to use
+        instead of the float one (the searches' int8 copy, for logits that match theirs)."""
         hidden, state = self.decoder(self.dropout(self.embedding(tokens)), state)
         scores = hidden @ attended.keys.transpose(1, 2)  # [batch, steps, source_steps]
         attention = scores.masked_fill(~attended.mask[:, None, :], float("-inf")).softmax(dim=-1)
         context = attention @ attended.outputs  # [batch, steps, encoder_dim]
         combined = torch.tanh(self.combine(self.dropout(torch.cat([hidden, context], dim=-1))))
-        logits = self.dropout(combined) @ self.embedding.weight.T + self.output_bias  # tied
+        logits = (output or self.output)(self.dropout(combined))
         return DecoderStep(logits, state, attention, hidden)
 
-    def next_token(self, tokens: torch.Tensor, state, attended: Attended) -> tuple[torch.Tensor, object]:
-        """`decode` as the search functions call it: one token per row [rows] -> logits [rows, vocab]."""
-        out = self.decode(tokens[:, None], state, attended)
-        return out.logits[:, -1], out.state
+    def output(self, combined: torch.Tensor) -> torch.Tensor:
+        return F.linear(combined, self.embedding.weight, self.output_bias)  # tied to the embedding
+
+    def next_token_function(self) -> Step:
+        """`decode` as the searches call it, one token per row [rows] -> logits [rows, vocab], with
+        fewer Python steps (the written-out cell instead of the fused module, which prepares its
+        weights anew on every call) and, on the CPU, an int8 output layer (models/int8.py)."""
+        output = tied_output(self)
+
+        def next_token(tokens: torch.Tensor, state, attended: Attended) -> tuple[torch.Tensor, object]:
+            hidden, state = step_layer(self.decoder, self.dropout(self.embedding(tokens)), state)
+            scores = (attended.keys @ hidden[:, :, None]).squeeze(-1)  # [rows, source_steps]
+            attention = scores.masked_fill(~attended.mask, float("-inf")).softmax(dim=-1)
+            context = (attention[:, None] @ attended.outputs).squeeze(1)  # [rows, encoder_dim]
+            combined = torch.tanh(self.combine(self.dropout(torch.cat([hidden, context], dim=-1))))
+            return output(self.dropout(combined)), state
+
+        return next_token
 
     def forward(self, source, source_lengths, target_in) -> torch.Tensor:
         """Teacher forcing: logits [batch, target_steps, vocab] for target_in = BOS + target."""
@@ -204,7 +236,7 @@ class TranslationPredictor:
         ids, lengths = pad_batch(sources)
         attended, state, _ = self.model.encode(ids.to(self._device), lengths.to(self._device))
         limit = self._max_length(int(lengths.max()), max_length)
-        step = on_device(self.model.next_token, self._device)
+        step = on_device(self.model.next_token_function(), self._device)
         if beam_size == 1:
             outputs = greedy(step, state, attended, limit)
         else:
@@ -221,7 +253,7 @@ class TranslationPredictor:
         ids, lengths = pad_batch([source])
         attended, state, h0 = self.model.encode(ids, lengths)
         limit = self._max_length(len(source), max_length)
-        beams = beam_search(self.model.next_token, state, attended, beam_size, limit, forced)[0]
+        beams = beam_search(self.model.next_token_function(), state, attended, beam_size, limit, forced)[0]
         output = beams[0][0] + [EOS]
         logits, attention, salient = self._explain(source, output)
         embedded = self.model.embedding(torch.tensor([BOS, *output[:-1]]))
@@ -241,11 +273,16 @@ class TranslationPredictor:
         )
 
     def _explain(self, source: list[int], output: list[int]) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
-        """`output` teacher-forced through the decoder after `source`: its logits [steps, vocab] and
-        attention [steps, source_steps], and the saliency of each output piece over the source pieces."""
+        """`output` teacher-forced through the decoder after `source`: its logits [steps, vocab] as
+        the search's output layer gives them, attention [steps, source_steps], and the saliency of
+        each output piece over the source pieces (through the float layer: int8 has no gradient)."""
         with torch.inference_mode(False), torch.enable_grad():  # analyze runs in inference mode
             embedded = self.model.embedding(torch.tensor([source])).detach().requires_grad_()
             attended, state, _ = self.model.encode_embedded(embedded, torch.tensor([len(source)]))
             step = self.model.decode(torch.tensor([[BOS, *output[:-1]]]), state, attended)
             log_probs = step.logits[0].log_softmax(dim=-1)[torch.arange(len(output)), output]
-            return step.logits[0].detach(), step.attention[0].detach(), saliency(log_probs, embedded)
+            salient = saliency(log_probs, embedded)
+        attended, state, _ = self.model.encode(torch.tensor([source]), torch.tensor([len(source)]))
+        targets = torch.tensor([[BOS, *output[:-1]]])
+        logits = self.model.decode(targets, state, attended, tied_output(self.model)).logits[0]
+        return logits, step.attention[0].detach(), salient

@@ -213,11 +213,6 @@ def caption_ui(result, title: str, baseline=None) -> None:
         help="The mean log-probability of its words: closer to 0 is what the model finds likelier.",
     )
     st.html(charts.token_strip([readable(t) for t in result.tokens], result.probabilities))
-    if UNK in result.tokens:
-        st.caption(
-            f"{READABLE[UNK]}: the model writes one token for every word too rare in its training "
-            "captions to get its own; it cannot say which word it means."
-        )
 
 
 def captions_ui(before, after, hidden: list[str], prefix: str, hide: tuple) -> None:
@@ -258,13 +253,16 @@ def alternatives_ui(result, index: int) -> None:
     """The five likeliest words at step `index`; choosing one writes the caption again from there."""
     st.markdown("**The five likeliest words here**")
     written = result.tokens[:index]
-    stuck = UNK in written
     for rank, (word, probability) in enumerate(result.alternatives[index]):
         chosen, special = word == result.tokens[index], word in READABLE
         if chosen:
             note = "The word the caption has here."
-        elif special or stuck:
-            note = f"A caption cannot be made to contain {READABLE[UNK]} or any bracketed token."
+        elif special:
+            note = (
+                f"The model's one token for every word too rare in its training captions: it cannot "
+                f"say which word it means, so captions never contain {READABLE[UNK]} or another "
+                "bracketed token."
+            )
         else:
             note = f"Write the caption again, starting “{' '.join([*written, word])}”."
         st.button(
@@ -272,7 +270,7 @@ def alternatives_ui(result, index: int) -> None:
             key=f"captioning_alternative_{rank}",
             on_click=choose_beginning,
             args=(" ".join([*written, word]),),
-            disabled=chosen or special or stuck,
+            disabled=chosen or special,
             type="primary" if chosen else "secondary",
             icon=":material/check:" if chosen else None,
             help=note,

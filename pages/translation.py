@@ -1,6 +1,7 @@
 """Translation page (many to many): a sentence in, its translation out, and what if it began otherwise."""
 
 import re
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -15,13 +16,25 @@ EXAMPLES = {  # by source language; the first is the page's default
         "Zwei kleine Kinder spielen im Sand am Strand.",
         "Eine Frau mit einem roten Hut verkauft Obst auf dem Markt.",
         "Ein schwarzer Hund springt über einen umgestürzten Baumstamm.",
+        "Wie geht es dir?",
+        "Ich schwimme gern.",
+        "Kannst du mir bitte helfen?",
+        "Tom hat seinen Schlüssel verloren.",
     ],
     "en": [
         "A man rides his bike down a steep street.",
         "Two little children are playing in the sand on the beach.",
         "A woman in a red hat is selling fruit at the market.",
         "A black dog jumps over a fallen log.",
+        "How are you?",
+        "I like to swim.",
+        "Can you help me, please?",
+        "Tom lost his key.",
     ],
+}
+DATA = {  # what a folder or hub name of the training data holds, in a reader's words
+    "multi30k": "Multi30k's descriptions of photos (people, animals, streets, sports)",
+    "tatoeba_eng_deu": "Tatoeba's short everyday sentences (greetings, questions, “I'm tired.”)",
 }
 SPECIAL = {"<pad>", "<unk>", "<s>", "</s>"}  # no typed beginning can make the model write these
 VIEWS = ["Attention and connectivity", "Hidden states", "Final beam"]
@@ -53,6 +66,19 @@ def written(pieces: list[str]) -> str:
 def analyze(_model, model_id: int, text: str, beam_size: int, prefix: str):
     """The analysis of `text`, cached by checkpoint (model_id: the loaded model), text, beam and beginning."""
     return _model.analyze(text, beam_size=beam_size, prefix=prefix)
+
+
+def learned_from(model) -> str:
+    """The training data in a reader's words, from the checkpoint's recorded command."""
+    specs = model.info.get("train", {}).get("args", {}).get("data", [])
+    specs = [specs] if isinstance(specs, str) else specs  # checkpoints written before --data took a list
+    names = [DATA.get(Path(spec).name.lower(), f"`{spec}`") for spec in specs]
+    if not names:
+        return "Its training data is not recorded in the checkpoint."
+    return (
+        f"Learned from {' and '.join(names)} only: it knows the words and the kinds of sentences found "
+        "there, and guesses, often wrongly, beyond them."
+    )
 
 
 def start_over() -> None:
@@ -253,7 +279,10 @@ left, right = st.columns(2)
 with left:
     name = model_ui()
     model = ui.load_model(name, "translation")
-    st.caption(f"Reads {language(model.source_language)}, writes {language(model.target_language)}.")
+    st.caption(
+        f"Reads {language(model.source_language)}, writes {language(model.target_language)}. "
+        + learned_from(model)
+    )
 with right:
     examples_ui(model)
 text, beam_size, prefix = input_ui(model)

@@ -65,7 +65,11 @@ def fixture_checkpoints(tmp_path_factory) -> Path:
         save_sentiment(folder / f"sentiment-{cell}.pt", tiny_sentiment(cell, pool_last=True))
     for name in ("translation-de-en", "translation-en-de"):
         translation = tiny_translation(languages=tuple(name.split("-")[1:]))
-        metrics = {"split": "validation", "bleu": 1.5, "beam_size": 1}
+        metrics = {
+            "split": "validation",
+            "multi30k": {"bleu": 1.5, "beam_size": 1, "sentences": 6},
+            "score": 1.5,
+        }
         checkpoint.save(
             folder / f"{name}.pt", {**translation.to_checkpoint(), "train": {}, "metrics": metrics}
         )
@@ -131,6 +135,20 @@ def write_translation_data(folder: Path, pairs=PAIRS, languages=("de", "en"), na
             with gzip.open(raw / f"{split}.{language}.gz", "wt") as file:
                 file.write("".join(pair[index] + "\n" for pair in rows))
     return folder / name
+
+
+EVERYDAY = [(f"I see {n} dogs.", f"Ich sehe {n} Hunde.") for n in range(60)] + [
+    ("I see 7 dogs.", "Ich sehe sieben Hunde.")
+]
+
+
+def write_everyday_pairs(folder: Path, pairs=EVERYDAY) -> Path:
+    """A Tatoeba-shaped folder: one gzipped file of English<TAB>German<TAB>attribution lines, some
+    English sentences with two translations."""
+    (folder / "everyday").mkdir(parents=True)
+    with gzip.open(folder / "everyday" / "eng-deu.txt.gz", "wt") as file:
+        file.write("".join(f"{english}\t{german}\tCC-BY 2.0 (France)\n" for english, german in pairs))
+    return folder / "everyday"
 
 
 CAPTIONS = {

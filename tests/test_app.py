@@ -60,7 +60,7 @@ def test_home_lists_the_models(monkeypatch, fixture_checkpoints):
     assert list(table["checkpoint"]) == [f"{name}.pt" for name in names]
     assert table["validation metrics"][0] == "BLEU-4 0.050 (beam 3)"
     assert "fixture accuracy 0.500" in table["validation metrics"][1]
-    assert table["validation metrics"][4] == "BLEU 1.5 (greedy)"
+    assert table["validation metrics"][4] == "multi30k BLEU 1.5 (greedy)"
 
 
 def test_home_without_checkpoints_says_how_to_train(monkeypatch, tmp_path):

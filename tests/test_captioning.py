@@ -33,7 +33,7 @@ def test_features_are_a_grid_of_regions(predictor):
 def test_beam_of_one_is_greedy(cell):
     predictor = tiny_captioning(cell, seed=3)
     attended, state = predictor.model.start(torch.randn(4, 49, vision.FEATURE_DIM))
-    step = predictor.model.next_token
+    step = predictor.model.next_token_function()
     beams = beam_search(step, state, attended, beam_size=1, max_length=8)
     assert [b[0][0] for b in beams] == greedy(step, state, attended, max_length=8)
 

@@ -15,6 +15,7 @@ import models
 from models.text import tokenize
 from tests.conftest import (
     CAPTIONS,
+    EVERYDAY,
     PAIRS,
     ROOT,
     SENTENCES,
@@ -22,6 +23,7 @@ from tests.conftest import (
     tiny_sentiment,
     tiny_translation,
     write_captioning_data,
+    write_everyday_pairs,
     write_sentiment_data,
     write_translation_data,
 )
@@ -184,15 +186,39 @@ def test_translation_smoke_run_writes_a_checkpoint_that_loads(tmp_path, capsys):
     folder = write_translation_data(tmp_path)
     out = tmp_path / "t.pt"
     small = ["--vocab-size", "80", "--embedding-dim", "8", "--hidden-dim", "8", "--decoder-dim", "8"]
-    metrics = translation.main(["--data", str(folder), "--out", str(out), "--max-steps", "2", *small])
-    assert metrics["split"] == "validation" and metrics["sentences"] == 6 and "bleu" in metrics
+    everyday = write_everyday_pairs(tmp_path)
+    metrics = translation.main(
+        ["--data", str(folder), str(everyday), "--out", str(out), "--max-steps", "2", *small]
+    )
+    assert metrics["split"] == "validation" and metrics["multi30k"]["sentences"] == 6
+    assert metrics["score"] == pytest.approx(
+        (metrics["multi30k"]["bleu"] + metrics["everyday"]["bleu"]) / 2, abs=0.01
+    )
     model = models.load(out, "translation")
     assert model.info["train"]["command"].startswith("python -m training.translation --data")
     assert isinstance(model.translate(["ein hund ."], beam_size=2)[0], str)
     capsys.readouterr()
-    evaluate.main([str(out), "--data", str(folder), "--beam-size", "2"])
-    printed = json.loads(capsys.readouterr().out)
-    assert printed["metrics"]["direction"] == "de-en" and printed["metrics"]["beam_size"] == 2
+    evaluate.main([str(out), "--data", str(folder), str(everyday), "--beam-size", "2"])
+    printed = json.loads(capsys.readouterr().out)["metrics"]
+    assert printed["direction"] == "de-en" and printed["everyday"]["beam_size"] == 2
+    assert printed["everyday"]["sentences"] == metrics["everyday"]["sentences"]
+
+
+@pytest.mark.parametrize("source, target", [("de", "en"), ("en", "de")])
+def test_tab_separated_pairs_are_split_by_english_sentence(tmp_path, source, target):
+    splits = data.load_translation(str(write_everyday_pairs(tmp_path)), source, target)
+    english = 0 if source == "en" else 1
+    held_out = {pair[english] for pair in splits["validation"]}
+    assert held_out and not held_out & {pair[english] for pair in splits["train"]}
+    assert len(splits["train"]) + len(splits["validation"]) == len(EVERYDAY)
+    assert ("I see 7 dogs.", "Ich sehe sieben Hunde.")[:: 1 if source == "en" else -1] in (
+        splits["train"] + splits["validation"]
+    )
+
+
+def test_tab_separated_pairs_need_english_on_one_side(tmp_path):
+    with pytest.raises(data.DataError, match="--src or --tgt must be en"):
+        data.load_translation(str(write_everyday_pairs(tmp_path)), "fr", "de")
 
 
 def test_translation_needs_both_languages(tmp_path):
@@ -348,7 +374,7 @@ def sentiment_task(rows=SENTENCES, batches=None) -> loop.Task:
 
 def translation_task() -> loop.Task:
     args = SimpleNamespace(batch_size=2, seed=0, label_smoothing=0.1)
-    return translation.training_task(tiny_translation(), {"train": PAIRS}, args)
+    return translation.training_task(tiny_translation(), PAIRS, {}, args)
 
 
 def captioning_task() -> loop.Task:

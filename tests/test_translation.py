@@ -24,7 +24,7 @@ def encoded(predictor, texts):
 def test_beam_of_one_is_greedy(cell):
     predictor = tiny_translation(cell, seed=3)
     attended, state, _ = encoded(predictor, SOURCES)
-    step = predictor.model.next_token
+    step = predictor.model.next_token_function()
     beams = beam_search(step, state, attended, beam_size=1, max_length=12)
     assert [b[0][0] for b in beams] == greedy(step, state, attended, max_length=12)
 
@@ -42,11 +42,16 @@ def test_decoding_a_whole_target_equals_stepping_it():
     attended, state, _ = encoded(predictor, SOURCES[:2])
     tokens = torch.tensor([[BOS, 5, 9, 7], [BOS, 6, 6, 8]])
     whole = predictor.model.decode(tokens, state, attended)
+    next_token, search_state = predictor.model.next_token_function(), state
     for t in range(tokens.size(1)):
         step = predictor.model.decode(tokens[:, t : t + 1], state, attended)
         state = step.state
         assert torch.allclose(step.logits[:, 0], whole.logits[:, t], atol=1e-5)
         assert torch.allclose(step.attention[:, 0], whole.attention[:, t], atol=1e-6)
+        logits, search_state = next_token(tokens[:, t], search_state, attended)  # what the searches call
+        assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(search_state, state))  # float32 cell
+        error = (logits - whole.logits[:, t]).abs().max()
+        assert error <= 0.02 * whole.logits[:, t].abs().max()  # int8 layers after the cell
 
 
 def test_analyze_gives_aligned_views():

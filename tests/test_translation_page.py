@@ -116,7 +116,9 @@ def test_a_link_reopens_the_same_analysis_in_the_same_view(monkeypatch, fixture_
     assert not at.exception
     forced = analysis(fixture_checkpoints, "translation-en-de", link["translation_text"], 3, "zwei")
     assert translations(at)[1] == forced.text
-    assert "Reads English, writes German." in [c.value for c in at.caption]
+    assert "Reads English, writes German. Its training data is not recorded in the checkpoint." in [
+        c.value for c in at.caption
+    ]
     assert at.dataframe[0].value.equals(pd.DataFrame(forced.candidates, columns=["translation", "score"]))
 
 
@@ -193,5 +195,8 @@ def test_a_model_trained_on_ones_own_text_is_offered(monkeypatch, fixture_checkp
     at = translation_page(monkeypatch, folder, translation_model="translation-en-fr")
     assert not at.exception
     assert at.selectbox(key="translation_model").options == ["translation-de-en", "translation-en-fr"]
-    assert "Reads English, writes French." in [caption.value for caption in at.caption]
+    said = next(
+        caption.value for caption in at.caption if caption.value.startswith("Reads English, writes French.")
+    )
+    assert f"Learned from `{data}` only" in said  # the page names data it has no words for by its path
     assert at.text_area(key="translation_text").value.startswith("A man") and len(translations(at)) == 1

@@ -9,7 +9,7 @@ import torch
 
 from models import vision
 from models.captioning import Captioner, CaptioningPredictor, visible_regions
-from models.search import BOS, EOS, beam_search, greedy
+from models.search import BOS, EOS, UNK, beam_search, greedy, known
 from tests.conftest import PAIRS, picture, tiny_captioning, tiny_translation
 
 SOURCE = PAIRS[0][0]
@@ -59,7 +59,7 @@ def test_forcing_the_models_own_beginning_changes_nothing_at_beam_1(cell):
     predictor = tiny_translation(cell, seed=3)
     for source in [source for source, _ in PAIRS]:
         attended, state, _ = encoded(predictor, source)
-        step = predictor.model.next_token
+        step = predictor.model.next_token_function()
         own = greedy(step, state, attended, max_length=12)[0]
         assert greedy(step, state, attended, 12, prefix=own[:2]) == [own]
         (plain,), (forced,) = (beam_search(step, state, attended, 1, 12, prefix) for prefix in ([], own[:2]))
@@ -71,11 +71,14 @@ def test_a_forced_prefix_counts_in_the_score_and_the_length():
     predictor = tiny_translation(seed=4)
     attended, state, _ = encoded(predictor, SOURCE)
     prefix = predictor.pieces.encode("a woman")
-    beams = beam_search(predictor.model.next_token, state, attended, 3, 12, prefix)[0]
+    step = predictor.model.next_token_function()
+    beams = beam_search(step, state, attended, 3, 12, prefix)[0]
     for ids, score in beams:
         output = ids + [EOS] if len(ids) < 12 else ids
-        logits = predictor.model.decode(torch.tensor([[BOS, *output[:-1]]]), state, attended).logits[0]
-        log_prob = logits.log_softmax(dim=-1)[torch.arange(len(output)), output].sum().item()
+        log_prob, cell = 0.0, state
+        for previous, token in zip([BOS, *output[:-1]], output):  # the search's own step, teacher-forced
+            logits, cell = step(torch.tensor([previous]), cell, attended)
+            log_prob += known(logits).log_softmax(dim=-1)[0, token].item()
         assert ids[: len(prefix)] == prefix
         assert score == pytest.approx(log_prob / len(output), abs=1e-5)
 
@@ -204,3 +207,18 @@ def test_caption_saliency_is_the_finite_difference_estimate():
         return torch.stack([step.logits[0].log_softmax(dim=-1)[word] for step, word in zip(steps, words)])
 
     np.testing.assert_allclose(saliency, finite_difference_saliency(log_probs, features), atol=1e-6)
+
+
+@pytest.mark.parametrize("beam_size", [1, 3])
+def test_no_search_writes_the_unknown_piece(beam_size):
+    predictor = tiny_translation(seed=4)
+    with torch.no_grad():
+        predictor.model.output_bias[UNK] = 100.0  # UNK is now by far the likeliest piece at every step
+    attended, state, _ = encoded(predictor, SOURCE)
+    step = predictor.model.next_token_function()
+    outputs = (
+        greedy(step, state, attended, 12)
+        if beam_size == 1
+        else [beams[0][0] for beams in beam_search(step, state, attended, beam_size, 12)]
+    )
+    assert outputs[0] and UNK not in outputs[0]

@@ -211,7 +211,8 @@ def _history_table(history: list[dict], best: int) -> str:
 def _metrics_table(metrics: dict) -> str:
     rows = [f"| {name} | {_figure(value)} |" for name, value in _numbers(metrics).items()]
     counts = ", ".join(f"{name} {count:,} {kind}" for name, kind, count in _validation_counts(metrics))
-    beam = f", beam {metrics['beam_size']}" if "beam_size" in metrics else ""
+    beams = {m["beam_size"] for m in [metrics, *metrics.values()] if isinstance(m, dict) and "beam_size" in m}
+    beam = f", beam {beams.pop()}" if len(beams) == 1 else ""
     return "| metric | value |\n| --- | --- |\n" + "\n".join(rows) + f"\n\nOn {counts}{beam}."
 
 

@@ -29,15 +29,19 @@ def source_name(spec: str) -> str:
     return path.name.lower()
 
 
-def load_sentiment_sources(specs: list[str], limit: int = 0) -> dict[str, dict[str, Rows]]:
-    """{source name: its splits} for every spec; two sources may not share a name."""
+def load_sources(specs: list[str], load: Callable[[str], dict]) -> dict[str, dict]:
+    """{source name: load(spec)} for every spec; two sources may not share a name."""
     sources = {}
     for spec in specs:
         name = source_name(spec)
         if name in sources:
             raise DataError(f"{spec}: a second source named {name!r}; give each source its own folder.")
-        sources[name] = load_sentiment(spec, limit)
+        sources[name] = load(spec)
     return sources
+
+
+def load_sentiment_sources(specs: list[str], limit: int = 0) -> dict[str, dict[str, Rows]]:
+    return load_sources(specs, lambda spec: load_sentiment(spec, limit))
 
 
 def load_sentiment(spec: str, limit: int = 0) -> dict[str, Rows]:
@@ -111,9 +115,17 @@ def _text_label_rows(spec: str, rows) -> Rows:
 Pairs = list[tuple[str, str]]  # (source sentence, target sentence)
 
 
+def load_translation_sources(
+    specs: list[str], source: str, target: str, limit: int = 0
+) -> dict[str, dict[str, Pairs]]:
+    return load_sources(specs, lambda spec: load_translation(spec, source, target, limit))
+
+
 def load_translation(spec: str, source: str, target: str, limit: int = 0) -> dict[str, Pairs]:
     """{"train": pairs, "validation": pairs} from the hub's Multi30k (json lines with one column per
-    language) or a local Multi30k folder (raw/<split>.<language>.gz, line i of each file aligned)."""
+    language), a local Multi30k folder (raw/<split>.<language>.gz, line i of each file aligned), or
+    English<TAB>other-language lines as Tatoeba's Anki files hold them (a .txt/.tsv file, gzipped or
+    not, or a folder of them)."""
     try:
         splits = _read_pairs(spec, source, target)
     except DataError:
@@ -127,6 +139,9 @@ def load_translation(spec: str, source: str, target: str, limit: int = 0) -> dic
 
 
 def _read_pairs(spec: str, source: str, target: str) -> dict[str, Pairs]:
+    tab_files = _tab_files(Path(spec))
+    if tab_files:
+        return _read_tab_pairs(spec, tab_files, source, target)
     raw = Path(spec) / "raw"
     if raw.is_dir():
         files = {
@@ -152,6 +167,33 @@ def _read_pairs(spec: str, source: str, target: str) -> dict[str, Pairs]:
         for split, rows in dataset.items()
         if split in ("train", "validation")
     }
+
+
+TAB_SUFFIXES = (".txt", ".txt.gz", ".tsv", ".tsv.gz")
+
+
+def _tab_files(path: Path) -> list[str]:
+    if path.is_file():
+        return [str(path)] if path.name.endswith(TAB_SUFFIXES) else []
+    if path.is_dir() and not (path / "raw").is_dir():
+        return sorted(str(f) for f in path.iterdir() if f.name.endswith(TAB_SUFFIXES))
+    return []
+
+
+def _read_tab_pairs(spec: str, files: list[str], source: str, target: str) -> dict[str, Pairs]:
+    """English<TAB>other lines (a third column, the attribution, is ignored). The validation split
+    is a stable 10% carve-out by English sentence, so that no sentence's alternative translations
+    straddle it."""
+    if "en" not in (source, target) or source == target:
+        raise DataError(f"{spec}: holds English<TAB>other-language pairs; --src or --tgt must be en.")
+    splits: dict[str, Pairs] = {"train": [], "validation": []}
+    for line in load_dataset("text", data_files=files)["train"]["text"]:
+        english, _, rest = line.partition("\t")
+        other = rest.partition("\t")[0].strip()
+        if english.strip() and other:
+            pair = (english.strip(), other) if source == "en" else (other, english.strip())
+            splits["validation" if _held_out(english.strip().lower()) else "train"].append(pair)
+    return splits
 
 
 def _aligned(spec: str, sources: list[str], targets: list[str]) -> Pairs:

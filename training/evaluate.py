@@ -11,7 +11,7 @@ from models.images import ImageError
 from training import data
 from training.captioning import bleu as captioning_bleu
 from training.sentiment import evaluate as evaluate_sentiment
-from training.translation import bleu
+from training.translation import evaluate as evaluate_translation
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -40,12 +40,10 @@ def sentiment_metrics(predictor, args) -> dict:
 
 def translation_metrics(predictor, args) -> dict:
     source, target = predictor.source_language, predictor.target_language
-    pairs = data.load_translation(args.data[0], source, target, args.limit)["validation"]
-    return {
-        "split": "validation",
-        "direction": f"{source}-{target}",
-        **bleu(predictor, pairs, args.beam_size or 5),
-    }
+    sources = data.load_translation_sources(args.data, source, target, args.limit)
+    validation = {name: splits["validation"] for name, splits in sources.items()}
+    metrics = evaluate_translation(predictor, validation, args.beam_size or 5)
+    return {"direction": f"{source}-{target}", **metrics}
 
 
 def captioning_metrics(predictor, args) -> dict:

@@ -20,9 +20,15 @@ from training.flags import option, pick
 class TranslationTraining(loop.LoopConfig):
     src: str = option("de", "source language (a column or file suffix of the data)")
     tgt: str = option("en", "target language")
-    data: str = option("bentrevett/multi30k", "hub name, or a local Multi30k folder with raw/*.gz")
+    data: list[str] = option(
+        ["bentrevett/multi30k"],
+        "hub names or local paths: a Multi30k folder (raw/*.gz), English<TAB>other lines (Tatoeba)",
+    )
+    oversample: list[int] = option(
+        [1], "repeat each --data source's training pairs this often (one number per source; missing: 1)"
+    )
     out: str = option("", "checkpoint path (default: checkpoints/translation-SRC-TGT.pt)")
-    epochs: int = option(16, "passes over the training data", minimum=1)
+    epochs: int = option(11, "passes over the training data", minimum=1)
     vocab_size: int = option(8000, "joint source+target BPE pieces (sentencepiece)", minimum=8)
     batch_size: int = option(64, "sentence pairs per batch", minimum=1)
     limit: int = option(0, "use only the first N pairs of each split (0: all)", minimum=0)
@@ -59,6 +65,16 @@ def train_sentencepiece(sentences: list[str], vocab_size: int) -> bytes:
     return model.getvalue()
 
 
+def evaluate(predictor: TranslationPredictor, sources: dict[str, data.Pairs], beam_size: int) -> dict:
+    """BLEU per source; "score" (their mean) picks the best checkpoint."""
+    metrics = {name: bleu(predictor, pairs, beam_size) for name, pairs in sources.items()}
+    return {
+        "split": "validation",
+        **metrics,
+        "score": round(sum(m["bleu"] for m in metrics.values()) / len(metrics), 2),
+    }
+
+
 def bleu(predictor: TranslationPredictor, pairs: data.Pairs, beam_size: int, batch_size: int = 64) -> dict:
     """Corpus BLEU (sacrebleu, 13a) of detokenised translations: cased (the headline) and lowercased."""
     sources, references = [s for s, _ in pairs], [t for _, t in pairs]
@@ -81,16 +97,20 @@ def bleu(predictor: TranslationPredictor, pairs: data.Pairs, beam_size: int, bat
 def main(argv: list[str] | None = None) -> dict:
     argv, args = loop.setup(__doc__, argv, TranslationTraining, resolve=default_out)
     try:
-        splits = data.load_translation(args.data, args.src, args.tgt, args.limit)
+        sources = data.load_translation_sources(args.data, args.src, args.tgt, args.limit)
     except data.DataError as error:
         raise SystemExit(str(error)) from None
+    repeats = args.oversample + [1] * (len(sources) - len(args.oversample))
+    train = [pair for splits, n in zip(sources.values(), repeats) for pair in splits["train"] * n]
     resumed = loop.read_resume(args.out) if args.resume else None
-    predictor = build_predictor(args, splits["train"], resumed)
-    pieces = predictor.config.vocab_size
+    predictor = build_predictor(args, train, resumed)
     print(
-        f"training on {len(splits['train']):,} pairs, {args.src}->{args.tgt}; {pieces:,} pieces", flush=True
+        f"training on {len(train):,} pairs from {', '.join(sources)}, {args.src}->{args.tgt}; "
+        f"{predictor.config.vocab_size:,} pieces",
+        flush=True,
     )
-    task = training_task(predictor, splits, args)
+    validation = {name: splits["validation"] for name, splits in sources.items()}
+    task = training_task(predictor, train, validation, args)
     run = loop.describe_run("training.translation", argv, args)
     metrics = loop.fit(task, pick(loop.LoopConfig, args), run, resumed)
     if loop.is_writer():
@@ -113,11 +133,13 @@ def build_predictor(args, train: data.Pairs, resumed: dict | None) -> Translatio
     return TranslationPredictor(Seq2Seq(config), pieces)
 
 
-def training_task(predictor: TranslationPredictor, splits: dict, args) -> loop.Task:
+def training_task(
+    predictor: TranslationPredictor, train: data.Pairs, validation: dict[str, data.Pairs], args
+) -> loop.Task:
     model, config = predictor.model, predictor.config
     encode = predictor.pieces.encode
-    sources = [encode(s)[: config.max_source_tokens] or [UNK] for s, _ in splits["train"]]
-    targets = [encode(t)[: config.max_target_tokens - 1] for _, t in splits["train"]]
+    sources = [encode(s)[: config.max_source_tokens] or [UNK] for s, _ in train]
+    targets = [encode(t)[: config.max_target_tokens - 1] for _, t in train]
 
     def batches(epoch: int) -> list[list[int]]:
         lengths = [len(s) + len(t) for s, t in zip(sources, targets)]
@@ -138,8 +160,7 @@ def training_task(predictor: TranslationPredictor, splits: dict, args) -> loop.T
         )
 
     def validate() -> dict:
-        metrics = bleu(predictor, splits["validation"], beam_size=1)
-        return {"split": "validation", **metrics, "score": metrics["bleu"]}
+        return evaluate(predictor, validation, beam_size=1)
 
     return loop.Task(model, batches, collate, loss, validate, predictor.to_checkpoint)
 
