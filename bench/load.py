@@ -36,6 +36,9 @@ async def run(sessions: int, interactions: int) -> dict:
         done = len(results)
         if done == 50 or done % MEMORY_EVERY == 0 or done == sessions * interactions:
             memory[done] = resident_mb(process.pid)
+            print(
+                f"  after {done} interactions: {memory[done]:.0f} MB resident", flush=True
+            )  # a long run shows
 
     try:
         async with async_playwright() as playwright:
