@@ -43,6 +43,23 @@ def greedy(step: Step, state, attended, max_length: int, prefix: Sequence[int] =
     return [until_eos(row) for row in torch.stack(outputs, dim=1).tolist()]
 
 
+def sample(step: Step, state, attended, max_length: int) -> list[list[int]]:
+    """Each row's tokens drawn one at a time from the decoder's distribution until EOS or max_length
+    tokens; torch's random generator decides. Never UNK, and never PAD or BOS, which argmax and beams
+    never reach but a draw could."""
+    batch, banned = _rows(state), torch.tensor([PAD, BOS])
+    tokens, outputs, done = torch.full((batch,), BOS), [], torch.zeros(batch, dtype=torch.bool)
+    for _ in range(max_length):
+        logits, state = step(tokens, state, attended)
+        allowed = known(logits).index_fill(-1, banned.to(logits.device), float("-inf"))
+        tokens = torch.multinomial(F.softmax(allowed, dim=-1), 1).squeeze(-1)
+        outputs.append(tokens)
+        done |= tokens == EOS
+        if done.all():
+            break
+    return [until_eos(row) for row in torch.stack(outputs, dim=1).tolist()]
+
+
 def beam_search(step: Step, state, attended, beam_size: int, max_length: int, prefix: Sequence[int] = ()):
     """Batched beam search: every input's beams advance together as one batch of rows, from the forced
     prefix on (which counts in the score and the length, as generated tokens do).

@@ -67,6 +67,28 @@ class SentimentModel(nn.Module):
         return self.classifier(self.dropout(features)).squeeze(-1)
 
 
+class NextTokenModel(nn.Module):
+    """A sentiment model's embedding and encoder as a language model, for pretraining: the
+    encoder's state after each token predicts the next token through an adaptive softmax (frequent
+    words cost a small matrix, rare ones share smaller clusters)."""
+
+    def __init__(self, model: SentimentModel):
+        super().__init__()
+        self.model = model
+        vocab_size = model.config.vocab_size
+        cutoffs = [c for c in (2000, 10000) if c < vocab_size - 1] or [vocab_size // 2]  # tiny: 2 clusters
+        self.head = nn.AdaptiveLogSoftmaxWithLoss(
+            model.encoder.output_dim, vocab_size, cutoffs=cutoffs, div_value=4.0
+        )
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """ids [batch, steps] right-padded with 0, every length >= 2 -> mean loss per predicted token."""
+        model, inputs, targets = self.model, ids[:, :-1], ids[:, 1:]
+        outputs = model.encoder(model.dropout(model.embedding(inputs)), lengths - 1)
+        real = targets != 0
+        return self.head(model.dropout(outputs)[real], targets[real]).loss
+
+
 @dataclass(frozen=True)
 class SentimentAnalysis:
     tokens: list[str]

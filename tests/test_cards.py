@@ -1,5 +1,6 @@
 """Every shipped checkpoint is what its make target trains, and its card says what the file holds."""
 
+import dataclasses
 import json
 import re
 import shlex
@@ -12,14 +13,28 @@ import pytest
 from models.atlas import atlas_path
 from tests.conftest import ROOT, SHARED_DATA, write_sentiment_data
 from training import card, sentiment
+from training.captioning import CaptioningTraining
+from training.sentiment import SentimentTraining
+from training.translation import TranslationTraining
 
-SHIPPED = sorted(p for p in (ROOT / "checkpoints").glob("*.pt") if not p.name.endswith(".resume.pt"))
+SHIPPED = [  # the committed checkpoints, not a run's intermediate or resume files
+    ROOT / name
+    for name in subprocess.run(
+        ["git", "ls-files", "checkpoints/*.pt"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+]
 # Where the output goes and how it ran, not what it learned.
 RUN_ONLY = {"out", "threads", "resume", "device"}
+SCRIPTS = {
+    "sentiment": SentimentTraining,
+    "translation": TranslationTraining,
+    "captioning": CaptioningTraining,
+}
 
 
-def target_command(name: str) -> list[str]:
-    """The training command of `make train-<name>`, as make would run it, without the interpreter."""
+def target_commands(name: str) -> list[list[str]]:
+    """The training commands of `make train-<name>`, in order, as make would run them, without the
+    interpreter: the last one writes the checkpoint, an earlier one what it starts from."""
     dry_run = subprocess.run(
         ["make", "--dry-run", "--no-print-directory", f"train-{name}"],
         cwd=ROOT,
@@ -28,27 +43,43 @@ def target_command(name: str) -> list[str]:
     )
     assert dry_run.returncode == 0, f"no make target train-{name}: {dry_run.stderr.strip()}"
     scripts = re.compile(r" -m training\.(sentiment|translation|captioning) ")
-    commands = [line for line in dry_run.stdout.splitlines() if scripts.search(line)]
-    assert len(commands) == 1, dry_run.stdout
-    return shlex.split(commands[0])[1:]
+    lines = dry_run.stdout.replace("\\\n", " ").splitlines()  # continued lines as one
+    commands = [shlex.split(line)[1:] for line in lines if scripts.search(line)]
+    assert commands, dry_run.stdout
+    return commands
+
+
+def printed_settings(command: list[str]) -> dict:
+    printed = subprocess.run(
+        [sys.executable, *command, "--print-config"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return settings(json.loads(printed.stdout))
 
 
 def settings(args: dict) -> dict:
     return {key: value for key, value in args.items() if key not in RUN_ONLY}
 
 
+def defaults(script: str) -> dict:
+    return {
+        field.name: field.default_factory() if callable(field.default_factory) else field.default
+        for field in dataclasses.fields(SCRIPTS[script])
+    }
+
+
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is absent: targets read the hub")
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
 def test_the_make_target_retrains_the_shipped_checkpoint_with_its_recorded_settings(path):
-    printed = subprocess.run(
-        [sys.executable, *target_command(path.stem), "--print-config"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    recorded = card.ckpt.read(path)["train"]["args"]
-    assert settings(json.loads(printed.stdout)) == settings(recorded)
+    *first, last = target_commands(path.stem)
+    train = card.ckpt.read(path)["train"]
+    printed, recorded = printed_settings(last), settings(train["args"])
+    added = {key: value for key, value in printed.items() if key not in recorded}  # flags newer than the run
+    script = last[1].removeprefix("training.")
+    assert added == {key: defaults(script)[key] for key in added}, "a newer flag must default to the old way"
+    assert {key: printed[key] for key in recorded} == recorded
+    if "init" in train:  # a two-step recipe: the step before writes what this run started from
+        (before,) = [command for command in first if train["init"]["path"] in command]
+        assert printed_settings(before) == printed_settings(shlex.split(train["init"]["command"])[1:])
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)

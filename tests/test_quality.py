@@ -6,7 +6,7 @@ import torch
 import models
 from tests.conftest import ROOT, SHARED_DATA
 from training import data
-from training.captioning import bleu as captioning_bleu
+from training.captioning import caption_metrics
 from training.sentiment import accuracy
 from training.translation import bleu
 
@@ -68,6 +68,6 @@ def test_captioning_dev_bleu4_is_the_recorded_one():
     split = data.load_captioning(str(SHARED_DATA / "flickr8k"))["validation"]
     pictures = [split.image(i) for i in range(len(split.ids))]
     features = torch.cat([model.features(pictures[i : i + 50]) for i in range(0, len(pictures), 50)])
-    measured = captioning_bleu(model, features, split.captions, beam_size=3)
+    measured = caption_metrics(model, features, split.captions, beam_size=3)
     assert measured["bleu4"] == pytest.approx(recorded["bleu4"], abs=0.005)  # float16 weights and features
-    assert recorded["bleu4"] >= 0.20
+    assert recorded["bleu4"] >= 0.22

@@ -28,6 +28,7 @@ from tests.conftest import (
     write_translation_data,
 )
 from training import captioning, data, evaluate, loop, sentiment, translation
+from training.cider import CiderD
 from training.device import Precision, choose_precision, move, resolve_device
 
 
@@ -204,6 +205,21 @@ def test_translation_smoke_run_writes_a_checkpoint_that_loads(tmp_path, capsys):
     assert printed["everyday"]["sentences"] == metrics["everyday"]["sentences"]
 
 
+def test_init_fine_tunes_a_translator_with_its_own_pieces_and_settings(tmp_path):
+    folder, everyday = write_translation_data(tmp_path), write_everyday_pairs(tmp_path)
+    first, tuned = tmp_path / "t.pt", tmp_path / "tuned.pt"
+    small = ["--vocab-size", "80", "--embedding-dim", "8", "--hidden-dim", "8", "--decoder-dim", "8"]
+    translation.main(["--data", str(folder), str(everyday), "--out", str(first), "--epochs", "1", *small])
+    again = ["--init", str(first), "--oversample", "3", "1", "--epochs", "1", "--hidden-dim", "16"]
+    translation.main(["--data", str(folder), str(everyday), "--out", str(tuned), *again])
+    before, after = models.load(first, "translation"), models.load(tuned, "translation")
+    assert after.config == before.config  # the model flags come from the checkpoint, not the command
+    assert after.pieces.serialized_model_proto() == before.pieces.serialized_model_proto()
+    assert after.info["train"]["init"]["path"] == str(first)
+    with pytest.raises(SystemExit, match="--init: .* holds a 'translation' model, not 'captioning'"):
+        train_captioning(write_captioning_data(tmp_path), tmp_path, "--init", str(first))
+
+
 @pytest.mark.parametrize("source, target", [("de", "en"), ("en", "de")])
 def test_tab_separated_pairs_are_split_by_english_sentence(tmp_path, source, target):
     splits = data.load_translation(str(write_everyday_pairs(tmp_path)), source, target)
@@ -265,6 +281,59 @@ def test_captioning_data_problems_are_named(tmp_path):
     (folder / "text" / "Flickr_8k.devImages.txt").unlink()
     with pytest.raises(SystemExit, match="missing .*Flickr_8k.devImages.txt"):
         train_captioning(folder, tmp_path)
+
+
+def test_scst_fine_tunes_the_init_decoder_and_the_card_names_both_runs(tmp_path, capsys):
+    folder = write_captioning_data(tmp_path)
+    train_captioning(folder, tmp_path, "--epochs", "1", "--beam-size", "1")
+    first = models.load(tmp_path / "c.pt", "captioning")
+    tuned = tmp_path / "tuned.pt"
+    rl = ["--init", str(tmp_path / "c.pt"), "--scst", "--samples", "3", "--beam-size", "1", "--epochs", "1"]
+    metrics = train_captioning(folder, tmp_path, *rl, "--out", str(tuned))
+    assert 0 <= metrics["cider"] <= 10 and metrics["bleu4"] >= 0
+    model = models.load(tuned, "captioning")
+    assert model.config == first.config and model.vocab.tokens == first.vocab.tokens
+    before, after = first.model.state_dict(), model.model.state_dict()
+    assert any(not torch.equal(before[name], after[name]) for name in before)
+    assert model.info["train"]["init"]["command"] == first.info["train"]["command"]
+    text = tuned.with_suffix(".md").read_text()
+    assert f"It started from `{tmp_path / 'c.pt'}`" in text and first.info["train"]["command"] in text
+
+
+def test_scst_needs_a_trained_decoder_to_start_from(tmp_path):
+    folder = write_captioning_data(tmp_path)
+    with pytest.raises(SystemExit, match="--scst fine-tunes a trained decoder: give --init"):
+        train_captioning(folder, tmp_path, "--scst")
+    with pytest.raises(SystemExit, match="No checkpoint at"):
+        train_captioning(folder, tmp_path, "--scst", "--init", str(tmp_path / "absent.pt"))
+
+
+def test_cider_d_is_10_for_the_references_own_words_and_0_for_none_of_them():
+    references = [["a", "dog", "runs", "on", "the", "grass"], ["a", "dog", "is", "running"]]
+    cider = CiderD([references, [["two", "children", "play", "in", "the", "snow"]]])
+    vectors = [cider.vector(references[0])]
+    assert cider.score(references[0], vectors) == pytest.approx(10)
+    assert cider.score(["children", "snow"], vectors) == 0
+    shorter, longer = cider.score(references[0][:3], vectors), cider.score(references[0][:5], vectors)
+    assert 0 < shorter < longer < 10  # fewer shared n-grams and a length further from the reference's
+
+
+def test_pretraining_starts_the_classifier_from_a_language_model(sources, tmp_path):
+    plain, pretrained = tmp_path / "plain.pt", tmp_path / "pretrained.pt"
+    train(sources, plain, "--epochs", "1")
+    train(sources, pretrained, "--epochs", "1", "--pretrain-epochs", "2")
+    progress = models.load(pretrained).info["train"]["pretraining"]
+    assert progress["epochs"] == 2 and [entry["epoch"] for entry in progress["history"]] == [1, 2]
+    assert all(entry["validation"]["perplexity"] > 1 for entry in progress["history"])
+    plain_weights = models.load(plain).model.encoder.state_dict()
+    pretrained_weights = models.load(pretrained).model.encoder.state_dict()
+    assert any(not torch.equal(plain_weights[k], pretrained_weights[k]) for k in plain_weights)
+    assert "Language-model pretraining first" in pretrained.with_suffix(".md").read_text()
+
+
+def test_pretraining_refuses_a_backward_direction(sources, tmp_path):
+    with pytest.raises(SystemExit, match="backward direction would see the token it predicts"):
+        train(sources, tmp_path / "s.pt", "--pretrain-epochs", "1", "--bidirectional")
 
 
 def test_every_epoch_is_recorded_in_the_checkpoint(sources, tmp_path):

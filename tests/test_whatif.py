@@ -9,7 +9,7 @@ import torch
 
 from models import vision
 from models.captioning import Captioner, CaptioningPredictor, visible_regions
-from models.search import BOS, EOS, UNK, beam_search, greedy, known
+from models.search import BOS, EOS, PAD, UNK, beam_search, greedy, known, sample, select_state
 from tests.conftest import PAIRS, picture, tiny_captioning, tiny_translation
 
 SOURCE = PAIRS[0][0]
@@ -222,3 +222,23 @@ def test_no_search_writes_the_unknown_piece(beam_size):
         else [beams[0][0] for beams in beam_search(step, state, attended, beam_size, 12)]
     )
     assert outputs[0] and UNK not in outputs[0]
+
+
+def test_sampling_never_draws_a_token_no_search_writes_and_follows_the_seed():
+    predictor = tiny_translation(seed=4)
+    with torch.no_grad():
+        predictor.model.output_bias[[PAD, UNK, BOS]] = 100.0  # by far the likeliest, were they allowed
+    attended, state, _ = encoded(predictor, SOURCE)
+    rows = torch.zeros(16, dtype=torch.long)  # the one sentence, 16 times
+    step, state, attended = (
+        predictor.model.next_token_function(),
+        select_state(state, rows),
+        attended.select(rows),
+    )
+    draws = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        draws.append(sample(step, state, attended, 12))
+    assert draws[0] == draws[1] and len(draws[0]) == 16
+    drawn = {token for ids in draws[0] for token in ids}
+    assert drawn and not drawn & {PAD, UNK, BOS, EOS}

@@ -11,12 +11,13 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from models import checkpoint as ckpt
 from models import vision
 from models.captioning import SPECIALS, Captioner, CaptioningConfig, CaptioningPredictor
-from models.checkpoint import atomic_save
-from models.search import BOS, EOS, PAD
+from models.search import BOS, EOS, PAD, known, sample
 from models.text import Vocab, caption_words, pad_batch
 from training import card, data, loop, pictures
+from training.cider import CiderD
 from training.flags import option, pick
 
 
@@ -40,6 +41,13 @@ class CaptioningTraining(loop.LoopConfig):
     attention_dim: int = option(256, "attention scoring size", minimum=1)
     dropout: float = option(0.5, "dropout on words and before the output", minimum=0, below=1)
     max_length: int = option(30, "longest caption produced, in words; longer ones are cut", minimum=2)
+    scst: bool = option(
+        False,
+        "self-critical sequence training: reward captions sampled from the --init decoder by their "
+        "CIDEr-D against the references (each one's baseline: the others' mean) instead of "
+        "predicting the reference words; --batch-size then counts images",
+    )
+    samples: int = option(5, "captions sampled per image under --scst", minimum=2)
 
 
 def cached_features(
@@ -64,7 +72,7 @@ def cached_features(
         with torch.inference_mode():
             chunks.append(encoder(_encoder_input(split, indices)).half())
     features = torch.cat(chunks)
-    atomic_save(features, path)
+    ckpt.atomic_save(features, path)
     return features
 
 
@@ -82,8 +90,11 @@ def _picture(split: data.CaptionedImages, index: int) -> torch.Tensor:
         ) from None
 
 
-def bleu(predictor: CaptioningPredictor, features: torch.Tensor, captions: list[list[str]], beam_size: int):
-    """Corpus BLEU-1..4 (0..1) against every reference, all normalised as captioning papers do."""
+def caption_metrics(
+    predictor: CaptioningPredictor, features: torch.Tensor, captions: list[list[str]], beam_size: int
+) -> dict:
+    """Corpus BLEU-1..4 (0..1) against every reference, all normalised as captioning papers do, and
+    CIDEr-D (document frequencies from these references, as the COCO evaluation counts them)."""
     hypotheses = []
     for start in range(0, len(features), 100):
         chunk = features[start : start + 100].float()
@@ -96,7 +107,12 @@ def bleu(predictor: CaptioningPredictor, features: torch.Tensor, captions: list[
         )
         for n in range(1, 5)
     }
-    return {**scores, "beam_size": beam_size, "images": len(features)}
+    cider = CiderD([[caption_words(c) for c in refs] for refs in captions])
+    cider_d = sum(
+        cider.score(h.split(), [cider.vector(caption_words(c)) for c in refs])
+        for h, refs in zip(normal, captions)
+    ) / len(captions)
+    return {**scores, "cider": round(cider_d, 4), "beam_size": beam_size, "images": len(features)}
 
 
 def build_vocab(captions: list[list[str]], min_count: int) -> Vocab:
@@ -106,27 +122,36 @@ def build_vocab(captions: list[list[str]], min_count: int) -> Vocab:
 
 def main(argv: list[str] | None = None) -> dict:
     argv, args = loop.setup(__doc__, argv, CaptioningTraining)
+    if args.scst and not args.init:
+        raise SystemExit(
+            "--scst fine-tunes a trained decoder: give --init CHECKPOINT (a cross-entropy run's)."
+        )
     resumed = loop.read_resume(args.out) if args.resume else None
     try:
+        initial = loop.read_init(args.init, "captioning")
         splits = data.load_captioning(args.data, args.limit)
-        predictor = build_predictor(args, splits["train"], resumed)
+        predictor = build_predictor(args, splits["train"], resumed["checkpoint"] if resumed else initial)
         features = {
             k: cached_features(predictor.encoder, args.data, s, args.cache_dir) for k, s in splits.items()
         }
     except data.DataError as error:
         raise SystemExit(str(error)) from None
     print(f"training on {len(splits['train'].ids):,} images; {len(predictor.vocab):,} words", flush=True)
-    task = training_task(predictor, splits, features, args)
-    run = {**loop.describe_run("training.captioning", argv, args), "encoder": vision.encoder_version()}
+    task = (self_critical_task if args.scst else training_task)(predictor, splits, features, args)
+    run = {
+        **loop.describe_run("training.captioning", argv, args, initial),
+        "encoder": vision.encoder_version(),
+    }
     metrics = loop.fit(task, pick(loop.LoopConfig, args), run, resumed)
     if loop.is_writer():
         card.write(Path(args.out))  # the model card's measured part, from the checkpoint just written
     return metrics
 
 
-def build_predictor(args, train: data.CaptionedImages, resumed: dict | None) -> CaptioningPredictor:
-    if resumed:
-        return CaptioningPredictor.from_checkpoint(resumed["checkpoint"])
+def build_predictor(args, train: data.CaptionedImages, start: dict | None) -> CaptioningPredictor:
+    """A fresh decoder with words from the training captions, or the one in `start` (a checkpoint)."""
+    if start:
+        return CaptioningPredictor.from_checkpoint(start)
     vocab = build_vocab(train.captions, args.min_count)
     return CaptioningPredictor(Captioner(pick(CaptioningConfig, args, vocab_size=len(vocab))), vocab)
 
@@ -157,11 +182,66 @@ def training_task(predictor: CaptioningPredictor, splits: dict, features: dict, 
         seen = (attention * (words_out != PAD)[:, :, None]).sum(dim=1)  # [batch, regions]
         return loss + args.attention_penalty * ((1 - seen) ** 2).mean()
 
+    return loop.Task(
+        model, batches, collate, loss, validation(predictor, splits, features, args), predictor.to_checkpoint
+    )
+
+
+def self_critical_task(predictor: CaptioningPredictor, splits: dict, features: dict, args) -> loop.Task:
+    """Self-critical sequence training (Rennie et al. 2017): sample captions, then raise the
+    probability of those that score above the image's other samples in CIDEr-D, lower the rest."""
+    model, vocab, k = predictor.model, predictor.vocab, args.samples
+    references = [[caption_words(text) for text in texts] for texts in splits["train"].captions]
+    cider = CiderD(references)
+    reference_vectors = [[cider.vector(words) for words in refs] for refs in references]
+
+    def batches(epoch: int) -> list[list[int]]:
+        return data.length_batches([1] * len(references), args.batch_size, args.seed + epoch)
+
+    def collate(batch: list[int]) -> tuple[tuple[torch.Tensor, ...], int]:
+        return (features["train"][batch], torch.tensor(batch)), len(batch) * k
+
+    def loss(model: torch.nn.Module, tensors: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        regions, images = tensors
+        regions, images = regions.float().repeat_interleave(k, dim=0), images.repeat_interleave(k).tolist()
+        drawn = draw(getattr(model, "module", model), regions)  # DistributedDataParallel's .module
+        rewards = torch.tensor(
+            [
+                cider.score([vocab.tokens[i] for i in ids], reference_vectors[image])
+                for ids, image in zip(drawn, images)
+            ]
+        ).view(-1, k)
+        baseline = (rewards.sum(dim=1, keepdim=True) - rewards) / (k - 1)
+        advantage = (rewards - baseline).view(-1, 1).to(regions.device)
+        words_in, _ = pad_batch([[BOS, *ids] for ids in drawn])
+        words_out, _ = pad_batch([[*ids, EOS] for ids in drawn])
+        words_in, words_out = words_in.to(regions.device), words_out.to(regions.device)
+        logits, _ = model(regions, words_in)  # the forward pass, so gradients flow as in cross-entropy
+        log_probs = known(logits).log_softmax(dim=-1).gather(-1, words_out[:, :, None]).squeeze(-1)
+        real = words_out != PAD
+        return -(advantage * log_probs * real).sum() / real.sum()
+
+    def draw(captioner: Captioner, regions: torch.Tensor) -> list[list[int]]:
+        captioner.eval()  # sample from the decoder without dropout, the one people will use
+        with torch.no_grad():
+            attended, state = captioner.start(regions)
+            drawn = sample(captioner.next_token_function(), state, attended, captioner.config.max_length)
+        captioner.train()
+        return drawn
+
+    return loop.Task(
+        model, batches, collate, loss, validation(predictor, splits, features, args), predictor.to_checkpoint
+    )
+
+
+def validation(predictor: CaptioningPredictor, splits: dict, features: dict, args):
     def validate() -> dict:
-        metrics = bleu(predictor, features["validation"], splits["validation"].captions, args.beam_size)
+        metrics = caption_metrics(
+            predictor, features["validation"], splits["validation"].captions, args.beam_size
+        )
         return {"split": "validation", **metrics, "score": metrics["bleu4"]}
 
-    return loop.Task(model, batches, collate, loss, validate, predictor.to_checkpoint)
+    return validate
 
 
 if __name__ == "__main__":

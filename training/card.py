@@ -156,11 +156,36 @@ def _training(checkpoint: Path, task: str, train: dict) -> str:
         f"Best epoch {train['epochs']} of {args['epochs']} by the validation score, after "
         f"{train['steps']:,} steps and {train['wall_time_s']:,} s of training.",
     ]
+    if train.get("init"):
+        lines.insert(2, _init(train["init"]))
+    if train.get("pretraining"):
+        lines.append(_pretraining(train["pretraining"]))
     if train.get("history"):
         lines.append(_history_table(train["history"], best=train["epochs"]))
     if train.get("history_source"):
         lines.append(f"History: {train['history_source']}.")
     return "\n\n".join(lines)
+
+
+def _init(init: dict) -> str:
+    figures = ", ".join(f"{name} {_figure(value)}" for name, value in _numbers(init["metrics"]).items())
+    return (
+        f"It started from `{init['path']}` (validation: {figures}), written by:\n\n"
+        f"```sh\n{init['command']}\n```"
+    )
+
+
+def _pretraining(progress: dict) -> str:
+    rows = "\n".join(
+        f"| {entry['epoch']} | {_loss(entry['train_loss'])} | {entry['validation']['perplexity']:.2f} |"
+        for entry in progress["history"]
+    )
+    return (
+        f"Language-model pretraining first (`pretrain_epochs`): {progress['epochs']} passes over the "
+        f"training texts, {progress['steps']:,} steps and {progress['wall_time_s']:,} s; its embedding "
+        "and encoder start the classifier. Perplexity of the next token on the validation texts:\n\n"
+        f"| pass | train loss | validation perplexity |\n| --- | --- | --- |\n{rows}"
+    )
 
 
 def _settings(args: dict) -> str:

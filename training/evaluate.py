@@ -9,7 +9,7 @@ import torch
 import models
 from models.images import ImageError
 from training import data
-from training.captioning import bleu as captioning_bleu
+from training.captioning import caption_metrics
 from training.sentiment import evaluate as evaluate_sentiment
 from training.translation import evaluate as evaluate_translation
 
@@ -50,7 +50,7 @@ def captioning_metrics(predictor, args) -> dict:
     split = data.load_captioning(args.data[0], args.limit)["validation"]
     pictures = [split.image(i) for i in range(len(split.ids))]
     features = torch.cat([predictor.features(pictures[i : i + 32]) for i in range(0, len(pictures), 32)])
-    metrics = captioning_bleu(predictor, features, split.captions, args.beam_size or 3)
+    metrics = caption_metrics(predictor, features, split.captions, args.beam_size or 3)
     return {"split": "validation", **metrics}
 
 

@@ -35,6 +35,9 @@ class LoopConfig:
     resume: bool = option(
         False, "continue from <out>.resume.pt, written after every epoch (model flags come from it)"
     )
+    init: str = option(
+        "", "start from this checkpoint's weights, vocabulary and model settings (fine-tuning; --scst)"
+    )
     threads: int = option(0, "torch CPU threads (0: torch's default)", minimum=0)
     device: str = option(
         "auto", "where to train (auto: cuda, then mps, then cpu)", choices=["auto", "cpu", "cuda", "mps"]
@@ -75,6 +78,16 @@ def read_resume(out: str) -> dict:
     except Exception as error:
         reason = type(error).__name__
         raise SystemExit(f"--resume: {path} cannot be read ({reason}); start without --resume.") from None
+
+
+def read_init(path: str, task: str) -> dict | None:
+    """The checkpoint `--init` names (None without one), read and checked before any training."""
+    if not path:
+        return None
+    try:
+        return ckpt.read(path, task)
+    except ckpt.CheckpointError as error:
+        raise SystemExit(f"--init: {error}") from None
 
 
 @dataclass
@@ -265,10 +278,14 @@ def _brief(metrics: dict) -> str:
     )
 
 
-def describe_run(module: str, argv: list[str], args) -> dict:
-    """What a model card needs to reproduce a run."""
-    return {
+def describe_run(module: str, argv: list[str], args, initial: dict | None = None) -> dict:
+    """What a model card needs to reproduce a run (and, for --init, the run it started from)."""
+    run = {
         "command": " ".join(["python -m", module, *argv]),
         "args": dict(vars(args)),
         "versions": {"python": platform.python_version(), "torch": str(torch.__version__)},
     }
+    if initial:
+        train = initial["train"]
+        run["init"] = {"path": args.init, "command": train["command"], "metrics": initial["metrics"]}
+    return run

@@ -1,12 +1,15 @@
 """Train the many-to-one sentiment model: python -m training.sentiment --help."""
 
+import math
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-from models.sentiment import SentimentConfig, SentimentModel, SentimentPredictor
+from models import checkpoint as ckpt
+from models.sentiment import NextTokenModel, SentimentConfig, SentimentModel, SentimentPredictor
 from models.text import Vocab, pad_batch, tokenize
 from training import atlas, card, data, loop
 from training.flags import option, pick
@@ -35,6 +38,12 @@ class SentimentTraining(loop.LoopConfig):
     oversample: list[int] = option(
         [1, 2], "repeat each --data source's training rows this often (one number per source; missing: 1)"
     )
+    pretrain_epochs: int = option(
+        0,
+        "first train the embedding and encoder as a language model (each next token of the training "
+        "texts) for this many passes, then classify (SA-LSTM, ULMFiT); unidirectional models only",
+        minimum=0,
+    )
 
 
 def accuracy(predictor: SentimentPredictor, rows: data.Rows) -> dict:
@@ -55,6 +64,8 @@ def evaluate(predictor: SentimentPredictor, sources: dict[str, data.Rows]) -> di
 
 def main(argv: list[str] | None = None) -> dict:
     argv, args = loop.setup(__doc__, argv, SentimentTraining)
+    if args.pretrain_epochs and args.bidirectional:
+        raise SystemExit("--pretrain-epochs: a backward direction would see the token it predicts.")
     try:
         sources = data.load_sentiment_sources(args.data, args.limit)
     except data.DataError as error:
@@ -63,15 +74,21 @@ def main(argv: list[str] | None = None) -> dict:
     train_rows = [row for splits, n in zip(sources.values(), repeats) for row in splits["train"] * n]
     tokenized = [tokenize(text, args.max_tokens)[0] for text, _ in train_rows]
     resumed = loop.read_resume(args.out) if args.resume else None
-    predictor = build_predictor(args, tokenized, resumed)
+    initial = loop.read_init(args.init, "sentiment")
+    predictor = build_predictor(args, tokenized, resumed["checkpoint"] if resumed else initial)
     print(
         f"training on {len(train_rows):,} texts from {', '.join(sources)}; "
         f"vocabulary {len(predictor.vocab):,}",
         flush=True,
     )
     validation = {name: splits["validation"] for name, splits in sources.items()}
+    run = loop.describe_run("training.sentiment", argv, args, initial)
+    if args.pretrain_epochs and not (resumed or initial):  # weights that were trained stay as they are
+        texts = [text for splits in sources.values() for text, _ in splits["train"]]  # each once
+        run["pretraining"] = pretrain(predictor, texts, validation, args)
+    elif args.pretrain_epochs and resumed:  # its record is in the best checkpoint so far
+        run["pretraining"] = ckpt.read(args.out)["train"].get("pretraining")
     task = training_task(predictor, tokenized, [label for _, label in train_rows], validation, args)
-    run = loop.describe_run("training.sentiment", argv, args)
     metrics = loop.fit(task, pick(loop.LoopConfig, args), run, resumed)
     if loop.is_writer():  # what each unit does over the validation texts, then the card that lists it
         atlas.main(
@@ -81,13 +98,51 @@ def main(argv: list[str] | None = None) -> dict:
     return metrics
 
 
-def build_predictor(args, tokenized: list[list[str]], resumed: dict | None) -> SentimentPredictor:
-    """A fresh model with a vocabulary from the training texts, or the one being resumed."""
-    if resumed:
-        return SentimentPredictor.from_checkpoint(resumed["checkpoint"])
+def build_predictor(args, tokenized: list[list[str]], start: dict | None) -> SentimentPredictor:
+    """A fresh model with a vocabulary from the training texts, or the one in `start` (a checkpoint)."""
+    if start:
+        return SentimentPredictor.from_checkpoint(start)
     vocab = Vocab.build(tokenized, args.vocab_size)
     config = pick(SentimentConfig, args, vocab_size=len(vocab))
     return SentimentPredictor(SentimentModel(config), vocab)
+
+
+def pretrain(predictor: SentimentPredictor, texts: list[str], validation: dict, args) -> dict:
+    """Language-model pretraining: the model's embedding and encoder learn to predict each next
+    token of the training texts; the prediction head is then dropped. Returns the pretraining's
+    progress (steps, seconds, each pass's validation perplexity) for the model card."""
+    vocab = predictor.vocab
+    model = NextTokenModel(predictor.model)
+
+    def encoded(rows) -> list[list[int]]:
+        ids = (vocab.encode(tokenize(text, args.max_tokens)[0]) for text in rows)
+        return [sequence for sequence in ids if len(sequence) > 1]  # one token predicts nothing
+
+    train = encoded(texts)
+    held_out = encoded(text for rows in validation.values() for text, _ in rows)
+
+    def batches(epoch: int) -> list[list[int]]:
+        return data.length_batches([len(e) for e in train], args.batch_size, args.seed + epoch)
+
+    def collate(batch: list[int]) -> tuple[tuple[torch.Tensor, ...], int]:
+        ids, lengths = pad_batch([train[i] for i in batch])
+        return (ids, lengths), int(lengths.sum())
+
+    def validate() -> dict:
+        chunks = [held_out[i : i + 64] for i in range(0, len(held_out), 64)]
+        with torch.inference_mode():  # mean loss per chunk, weighted by the tokens it predicts
+            total = sum(model(*pad_batch(c)).item() * sum(len(s) - 1 for s in c) for c in chunks)
+        nll = total / sum(len(s) - 1 for s in held_out)
+        return {"split": "validation", "perplexity": round(math.exp(nll), 2), "score": -nll}
+
+    task = loop.Task(
+        model, batches, collate, lambda m, tensors: m(*tensors), validate, predictor.to_checkpoint
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        out = f"{folder}/language-model.pt"
+        loop.fit(task, pick(loop.LoopConfig, args, epochs=args.pretrain_epochs, out=out), {})
+        progress = ckpt.read(out)["train"]
+    return {key: progress[key] for key in ("epochs", "steps", "wall_time_s", "history")}
 
 
 def training_task(predictor, tokenized, labels, validation, args) -> loop.Task:

@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> dict:
     repeats = args.oversample + [1] * (len(sources) - len(args.oversample))
     train = [pair for splits, n in zip(sources.values(), repeats) for pair in splits["train"] * n]
     resumed = loop.read_resume(args.out) if args.resume else None
-    predictor = build_predictor(args, train, resumed)
+    initial = loop.read_init(args.init, "translation")
+    predictor = build_predictor(args, train, resumed["checkpoint"] if resumed else initial)
     print(
         f"training on {len(train):,} pairs from {', '.join(sources)}, {args.src}->{args.tgt}; "
         f"{predictor.config.vocab_size:,} pieces",
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> dict:
     )
     validation = {name: splits["validation"] for name, splits in sources.items()}
     task = training_task(predictor, train, validation, args)
-    run = loop.describe_run("training.translation", argv, args)
+    run = loop.describe_run("training.translation", argv, args, initial)
     metrics = loop.fit(task, pick(loop.LoopConfig, args), run, resumed)
     if loop.is_writer():
         card.write(Path(args.out))  # the model card's measured part, from the checkpoint just written
@@ -122,9 +123,10 @@ def default_out(args) -> None:
     args.out = args.out or f"checkpoints/translation-{args.src}-{args.tgt}.pt"
 
 
-def build_predictor(args, train: data.Pairs, resumed: dict | None) -> TranslationPredictor:
-    if resumed:
-        return TranslationPredictor.from_checkpoint(resumed["checkpoint"])
+def build_predictor(args, train: data.Pairs, start: dict | None) -> TranslationPredictor:
+    """A fresh model with pieces learned from the training pairs, or the one in `start` (a checkpoint)."""
+    if start:
+        return TranslationPredictor.from_checkpoint(start)
     pieces = train_sentencepiece([s for pair in train for s in pair], args.vocab_size)
     size = sentencepiece.SentencePieceProcessor(model_proto=pieces).get_piece_size()
     config = pick(
