@@ -83,9 +83,10 @@ def _all_steps_at_once(layer: nn.RNNBase, inputs: torch.Tensor, x_proj: torch.Te
     if not isinstance(layer, nn.LSTM):
         return STEPS[cell_type(layer)](x_proj, h_proj, {"h": h_prev})
     gates = _lstm_gates(x_proj + h_proj)
+    written = gates["input_gate"] * gates["candidate"]
     c_t, c = c0, []
-    for i_t, f_t, g_t in zip(gates["input_gate"], gates["forget_gate"], gates["candidate"]):
-        c_t = f_t * c_t + i_t * g_t
+    for f_t, written_t in zip(gates["forget_gate"].unbind(), written.unbind()):
+        c_t = torch.addcmul(written_t, f_t, c_t)  # f_t c_{t-1} + i_t g_t, one op a step
         c.append(c_t)
     c = torch.stack(c)
     return {"h": gates["output_gate"] * torch.tanh(c), "c": c, **gates}
