@@ -14,7 +14,7 @@ from models.vision import GRID
 from ui import charts, downloads, navigation, share
 
 GALLERY = Path(__file__).resolve().parents[1] / "assets" / "gallery"
-# The first photo is one the model captions right; the others show how it fares outside Flickr8k.
+# The first photo is the nearest to Flickr8k's people outdoors; the others show how it fares outside it.
 PHOTOS = {
     "Photographer": "camera.jpg",
     "Coffee": "coffee.jpg",

@@ -64,7 +64,7 @@ def test_the_other_direction_translates_what_is_typed(shipped_app, page):
     page.goto(shipped_app + "/translation")
     expect(page.locator("h3").first).to_contain_text("man", timeout=60_000)
     page.get_by_role("combobox", name="Model").click()
-    page.get_by_role("option", name="translation-en-de").click()
+    page.get_by_role("option", name="translation-en-de", exact=True).click()
     sentence = page.get_by_label("Sentence", exact=True)
     expect(sentence).to_have_value("A man rides his bike down a steep street.", timeout=30_000)
     sentence.fill("Two dogs are playing in the snow.")
