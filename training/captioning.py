@@ -107,10 +107,10 @@ def caption_metrics(
         )
         for n in range(1, 5)
     }
-    cider = CiderD([[caption_words(c) for c in refs] for refs in captions])
+    words = [[caption_words(c) for c in refs] for refs in captions]
+    cider = CiderD(words)
     cider_d = sum(
-        cider.score(h.split(), [cider.vector(caption_words(c)) for c in refs])
-        for h, refs in zip(normal, captions)
+        cider.score(h.split(), [cider.vector(w) for w in refs]) for h, refs in zip(normal, words)
     ) / len(captions)
     return {**scores, "cider": round(cider_d, 4), "beam_size": beam_size, "images": len(features)}
 
