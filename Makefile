@@ -6,7 +6,7 @@ DATA ?= ../shared/data
 # The local copies where they exist (this project's machines), else the Hugging Face hub.
 SENTIMENT_DATA := $(if $(wildcard $(DATA)/imdb/train.csv.gz),$(DATA)/imdb/train.csv.gz $(DATA)/sst2,stanfordnlp/imdb stanfordnlp/sst2)
 
-.PHONY: run test lint bench load deploy-check browser train-sentiment evaluate-sentiment clean \
+.PHONY: run test lint bench cloud-check browser train-sentiment evaluate-sentiment clean \
 	train-sentiment-rnn train-sentiment-gru \
 	train-translation train-translation-de-en train-translation-en-de evaluate-translation \
 	train-captioning evaluate-captioning cards
@@ -22,15 +22,17 @@ test: $(VENV)/.dev browser
 bench: $(VENV)/.dev browser
 	$(PY) -m bench
 
-load: $(VENV)/.dev browser
-	$(PY) -m bench.load
-
-# As Streamlit Community Cloud installs the app: a fresh venv with requirements.txt alone.
-DEPLOY_VENV ?= /tmp/unfold-deploy-venv
-deploy-check:
-	rm -rf $(DEPLOY_VENV) && $(PYTHON) -m venv $(DEPLOY_VENV)
-	$(DEPLOY_VENV)/bin/pip install --quiet -r requirements.txt
-	$(DEPLOY_VENV)/bin/python -m deploy.check
+# A rehearsal of Streamlit Community Cloud (README: Deploy it): a fresh Python 3.12 venv with
+# requirements.txt installed by uv, the app in a cgroup of MEMORY MiB and CPUS cores, VISITORS
+# protocol-level visitors walking every page for ROUNDS rounds, and one headless browser.
+CLOUD_VENV ?= /tmp/unfold-cloud-venv
+MEMORY ?= 1024
+CPUS ?= 1
+VISITORS ?= 20
+ROUNDS ?= 3
+cloud-check: $(VENV)/.dev browser
+	$(PY) -m deploy.cloud --venv $(CLOUD_VENV) --memory $(MEMORY) --cpus $(CPUS) \
+		--visitors $(VISITORS) --rounds $(ROUNDS) $(ARGS)
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check --fix .

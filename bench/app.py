@@ -55,28 +55,40 @@ INTERACTIONS = {
 }
 
 
-def start_app(checkpoints: Path = ROOT / "checkpoints") -> tuple[subprocess.Popen, str, float]:
-    """`streamlit run app.py` on a free local port with `checkpoints` as its model folder; returns
-    the process, its URL and when it was started, once it answers its health check."""
+def start_app(
+    checkpoints: Path = ROOT / "checkpoints", python: str = sys.executable, before_exec=None
+) -> tuple[subprocess.Popen, str, float]:
+    """`streamlit run app.py` with `python` on a free local port with `checkpoints` as its model
+    folder; returns the process, its URL and when it was started, once it answers its health check.
+    `before_exec` runs in the child before the interpreter starts (to join a cgroup)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1"]
+    command = [python, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1"]
     command += ["--server.port", str(port)]
     env = {**os.environ, "UNFOLD_CHECKPOINTS": str(checkpoints)}
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=before_exec,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(240):
+    for _ in range(480):
         try:
             urllib.request.urlopen(url + "/_stcore/health", timeout=1)
             return process, url, started
         except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"the app exited with code {process.returncode} before it answered"
+                ) from None
             time.sleep(0.25)
     process.kill()
-    raise RuntimeError("the app did not start within 60 s")
+    raise RuntimeError("the app did not start within 120 s")
 
 
 def resident_mb(pid: int | None = None) -> float:

@@ -4,13 +4,14 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+import torch
 from torch import nn
 
 from models.atlas import AtlasError
 from models.captioning import Captioner, CaptioningConfig, CaptioningPredictor
 from models.checkpoint import CheckpointError, read
 from models.sentiment import SentimentConfig, SentimentModel, SentimentPredictor
-from models.text import PAD, UNK
+from models.text import PAD, UNK, Embedding
 from models.translation import Seq2Seq, TranslationConfig, TranslationPredictor
 
 __all__ = ["AtlasError", "CheckpointError", "Predictor", "load"]
@@ -57,7 +58,16 @@ def load(path: str | Path, task: str | None = None) -> Predictor:
             "Retrain it with this version."
         ) from None
     loaded.path = Path(path)  # side files, such as a sentiment model's atlas, lie beside it
+    _keep_half_tables(loaded.model, checkpoint["state_dict"])
     return loaded
+
+
+def _keep_half_tables(model: nn.Module, stored: dict) -> None:
+    """Embedding tables back in float16 where the file stores them so: the values are the file's,
+    in half the memory. Not in `from_checkpoint`, which also starts training runs (--init)."""
+    for name, module in model.named_modules():
+        if isinstance(module, Embedding) and stored[f"{name}.weight"].dtype == torch.float16:
+            module.half()
 
 
 def _check_fits(checkpoint: dict) -> None:

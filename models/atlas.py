@@ -10,6 +10,11 @@ The file holds, per covered state ("layer0.forward.h", ...):
   match       [units, rows] uint8       the values of the match corpus' tokens, floor(max(v, 0) / scale):
   match_scale [units] float32           negative values read as 0, and a stored value is never above
                                         the true one, so a unit the atlas calls "on" is on
+
+and per gate ("layer0.forward.input_gate", ...; meta "gates", absent from atlases built before it):
+
+  saturation  [2, units] float32        the share of all tokens read at which the gate is below 0.1,
+                                        and above 0.9 (Karpathy et al. 2015)
 """
 
 import functools
@@ -190,6 +195,11 @@ class Atlas:
         """[texts, units] float16: each text's mean value per unit (labels in `self.labels`)."""
         return self._array(state, "means")
 
+    def saturation(self, gate: str) -> np.ndarray | None:
+        """[2, units]: the share of the held-out tokens at which `gate` ("layer0.forward.input_gate")
+        is below 0.1 and above 0.9; None where the atlas has no such gate or predates the figure."""
+        return self._arrays.get(f"{gate}/saturation")
+
     def units(self, state: str) -> list[Unit]:
         """Every unit of `state`, the one that best tells positive from negative texts first."""
         self._check_state(state)
@@ -304,6 +314,7 @@ def read(path: str | Path) -> Atlas:
             f"{path} has format version {version!r}; this code reads up to {FORMAT_VERSION}. {fix}"
         )
     expected = {*ARRAYS, *(f"{s}/{name}" for s in meta.get("states", []) for name in STATE_ARRAYS)}
+    expected |= {f"{gate}/saturation" for gate in meta.get("gates", [])}
     if missing := sorted(expected - set(arrays)):
         raise AtlasError(f"{path} lacks {', '.join(missing[:3])}. {fix}")
     return Atlas(meta, arrays)

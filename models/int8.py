@@ -62,10 +62,11 @@ class Int8Layers:
 
 def tied_output(model: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
     """The output layer of a decoder whose `output` is tied to its `embedding` (plus `output_bias`):
-    int8 for float32 weights on the CPU, the float `output` otherwise. Only this layer: the one before
+    int8 on the CPU (from float32 weights, or the float16 table `models.load` keeps), the float
+    `output` elsewhere. Only this layer: the one before
     it reads the cell's state beside source or image features, whose scales differ too much for one
     int8 grid a row (tried on the captioner: the sample photos' captions got worse)."""
     weight, bias = model.embedding.weight, model.output_bias
-    if weight.device.type != "cpu" or weight.dtype != torch.float32:
+    if weight.device.type != "cpu" or weight.dtype not in (torch.float32, torch.float16):
         return model.output
     return model.int8.linear("output", weight, bias)

@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.adam import Adam
 from models.cells import FUSED
 
 SYMBOLS = 8  # chance is 1 in 8
@@ -61,7 +62,7 @@ def train_recall(
     """Train one model per cell on the same batches, step by step, yielding each one's progress."""
     torch.manual_seed(seed)
     models = {cell: RecallModel(cell) for cell in cells}
-    optimizers = {cell: torch.optim.Adam(m.parameters(), lr=lr) for cell, m in models.items()}
+    optimizers = {cell: Adam(m.parameters(), lr=lr) for cell, m in models.items()}
     generator = torch.Generator().manual_seed(seed)
     for step in range(1, steps + 1):
         inputs, targets = recall_batch(distractors, batch, generator)

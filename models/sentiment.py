@@ -11,7 +11,7 @@ from torch import nn
 from models.atlas import Atlas, beside, weights_hash
 from models.checkpoint import CheckpointError
 from models.encoder import RecurrentEncoder
-from models.text import Vocab, pad_batch, tokenize
+from models.text import Embedding, Vocab, pad_batch, tokenize
 
 
 @dataclass
@@ -47,7 +47,7 @@ class SentimentModel(nn.Module):
     def __init__(self, config: SentimentConfig):
         super().__init__()
         self.config = config
-        self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=0)
+        self.embedding = Embedding(config.vocab_size, config.embedding_dim, padding_idx=0)
         self.encoder = RecurrentEncoder(
             config.cell,
             config.embedding_dim,

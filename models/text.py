@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 import torch
+from torch import nn
 
 PAD, UNK = "<pad>", "<unk>"
 
@@ -73,3 +74,13 @@ _PUNCTUATION = str.maketrans("", "", string.punctuation)
 def caption_words(text: str) -> list[str]:
     """A caption as captioning papers score it: lower-cased words, punctuation removed."""
     return text.lower().translate(_PUNCTUATION).split()
+
+
+class Embedding(nn.Embedding):
+    """Token ids -> vectors, in float32 from a float16 table: `models.load` keeps the table in
+    float16, as checkpoints store it, so a text model's largest weight takes half the bytes and no
+    value changes."""
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        rows = super().forward(ids)
+        return rows.float() if rows.dtype == torch.float16 else rows

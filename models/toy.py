@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.adam import Adam
 from models.cells import trace_layer
 
 
@@ -46,7 +47,7 @@ class ToyRNN(nn.Module):
             self.one_hot(word[:-1])[None],
             torch.tensor([self.letters.index(c) for c in word[1:]]),
         )
-        optimizer = torch.optim.Adam(self.parameters(), lr=lr)
+        optimizer = Adam(self.parameters(), lr=lr)
         for _ in range(steps):
             loss = F.cross_entropy(self.readout(self.cell(inputs)[0][0]), targets)
             optimizer.zero_grad()

@@ -25,7 +25,7 @@ from models.search import (
     on_device,
     saliency,
 )
-from models.text import pad_batch
+from models.text import Embedding, pad_batch
 
 
 @dataclass
@@ -74,7 +74,7 @@ class Seq2Seq(nn.Module):
         super().__init__()
         self.config = config
         dims = config.embedding_dim, config.decoder_dim
-        self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=PAD)
+        self.embedding = Embedding(config.vocab_size, config.embedding_dim, padding_idx=PAD)
         self.encoder = RecurrentEncoder(
             config.cell, dims[0], config.hidden_dim, config.num_layers, config.bidirectional, config.dropout
         )
@@ -119,7 +119,8 @@ class Seq2Seq(nn.Module):
         return DecoderStep(logits, state, attention, hidden)
 
     def output(self, combined: torch.Tensor) -> torch.Tensor:
-        return F.linear(combined, self.embedding.weight, self.output_bias)  # tied to the embedding
+        weight = self.embedding.weight.to(combined.dtype)  # the app keeps the table in float16
+        return F.linear(combined, weight, self.output_bias)  # tied to the embedding
 
     def next_token_function(self) -> Step:
         """`decode` as the searches call it, one token per row [rows] -> logits [rows, vocab], with

@@ -18,7 +18,7 @@ with st.form("bidirectional_form"):
     text = st.text_input("German sentence", "Ein Hund läuft über die grüne Wiese.", key="bidirectional_text")
     st.form_submit_button("Encode", type="primary")
 try:
-    result = model.analyze(text, beam_size=1, max_length=1)
+    result = ui.analyze(model, text, beam_size=1, max_length=1)
 except ValueError as error:
     st.warning(str(error))
     st.stop()
@@ -40,4 +40,4 @@ for column, direction, seen in ((left, "forward", seen_forward), (right, "backwa
         st.markdown(f"**{direction}**: what h_t has read at step {t + 1}")
         st.html(charts.token_strip(tokens, seen))
         values = result.encoder_states[name]
-        st.altair_chart(charts.heatmap(values, tokens, domain=(-1.0, 1.0), title=name), width="stretch")
+        st.vega_lite_chart(charts.heatmap(values, tokens, domain=(-1.0, 1.0), title=name), width="stretch")

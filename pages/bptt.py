@@ -30,7 +30,7 @@ traces = {}
 for label, name in CELLS.items():
     model = ui.load_model(name, "sentiment")
     try:
-        traces[label] = gradient_through_time(model, text)
+        traces[label] = ui.analyze(model, text, how=gradient_through_time)
     except ValueError as error:
         st.warning(str(error))
         st.stop()
@@ -42,8 +42,12 @@ rows = [
 ]
 frame = pd.DataFrame(rows)
 left, right = st.columns(2)
-left.altair_chart(charts.curves(frame, "step k", "‖dy/dh_k‖", "cell", log=True, title="to each hidden state"))
-right.altair_chart(charts.curves(frame, "step k", "‖dy/dx_k‖", "cell", log=True, title="to each input token"))
+left.vega_lite_chart(
+    charts.curves(frame, "step k", "‖dy/dh_k‖", "cell", log=True, title="to each hidden state")
+)
+right.vega_lite_chart(
+    charts.curves(frame, "step k", "‖dy/dx_k‖", "cell", log=True, title="to each input token")
+)
 st.caption(f"{len(tokens)} tokens; step k is token k (hover a point to see it). Last token: “{tokens[-1]}”.")
 
 st.subheader("Exploding gradients, and clipping")
@@ -58,12 +62,12 @@ st.markdown(
 left, right = st.columns(2)
 radius = left.slider("Spectral radius of W_h", 0.25, 16.0, round(trained * 4) / 4, 0.25, key="bptt_radius")
 clip = right.slider("Clip the gradient norm at", 0.1, 10.0, 1.0, 0.1, key="bptt_clip")
-scaled = gradient_through_time(vanilla, text, radius=radius)
+scaled = ui.analyze(vanilla, text, how=gradient_through_time, radius=radius)
 compare = pd.DataFrame(
     [{"step k": k, "W_h": "trained", "‖dy/dh_k‖": v} for k, v in enumerate(traces["vanilla RNN"].hidden)]
     + [{"step k": k, "W_h": f"radius {radius:.2f}", "‖dy/dh_k‖": v} for k, v in enumerate(scaled.hidden)]
 )
-st.altair_chart(charts.curves(compare, "step k", "‖dy/dh_k‖", "W_h", log=True, title="vanilla RNN"))
+st.vega_lite_chart(charts.curves(compare, "step k", "‖dy/dh_k‖", "W_h", log=True, title="vanilla RNN"))
 norm = scaled.recurrent_weight
 a, b, c = st.columns(3)
 a.metric("‖dy/dW_h‖", f"{norm:.3g}")

@@ -43,17 +43,10 @@ def framed(picture: np.ndarray, hide: tuple) -> np.ndarray:
     return charts.framed(picture, hide, GRID)
 
 
-@st.cache_data(max_entries=32, show_spinner="Looking at the image…")
-def analyze(
-    _model,
-    model_file: tuple[str, float],
-    picture: bytes,
-    beam_size: int,
-    max_length: int,
-    prefix: str = "",
-    hide: tuple[tuple[int, int], ...] = (),
-):
-    return _model.analyze(picture, beam_size=beam_size, max_length=max_length, prefix=prefix, hide=hide)
+def analyze(model, picture: bytes, beam_size: int, max_length: int, prefix: str = "", hide: tuple = ()):
+    """The shared analysis of `picture`; `hide` holds the (row, column) of each hidden cell."""
+    options = {"beam_size": beam_size, "max_length": max_length, "prefix": prefix, "hide": hide}
+    return ui.analyze(model, picture, spinner="Looking at the image…", **options)
 
 
 def model_ui() -> tuple[str, object]:
@@ -157,7 +150,7 @@ def whatif_ui(image: np.ndarray) -> tuple[list[str], str]:
     )
     hidden = sorted(hidden, key=REGIONS.index)  # in grid order, however they were picked
     chart_key = f"captioning_grid_{st.session_state.setdefault('captioning_grid_clicks', 0)}"
-    grid.altair_chart(
+    grid.vega_lite_chart(
         charts.region_grid(image, hidden, GRID),
         width="content",
         key=chart_key,
@@ -176,7 +169,7 @@ def whatif_ui(image: np.ndarray) -> tuple[list[str], str]:
     return hidden, prefix
 
 
-def whatif_result(model, model_file, picture, beam_size, max_length, prefix: str, hide: tuple):
+def whatif_result(model, picture, beam_size, max_length, prefix: str, hide: tuple):
     """The caption with `hide` and `prefix` applied; None if there is no what-if, or (after a message)
     if it cannot be made."""
     if not hide and not prefix.strip():
@@ -185,7 +178,7 @@ def whatif_result(model, model_file, picture, beam_size, max_length, prefix: str
         st.warning(f"The beginning is {len(prefix):,} characters long; write at most {MAX_PREFIX}.")
         return None
     try:
-        return analyze(model, model_file, picture, beam_size, max_length, prefix, hide)
+        return analyze(model, picture, beam_size, max_length, prefix, hide)
     except ValueError as error:  # an unknown or too long beginning, every cell hidden
         st.warning(str(error))
         return None
@@ -332,7 +325,7 @@ def states_ui(result) -> None:
         title=name,
         x_title="step (word written)",
     )
-    st.altair_chart(chart, width="stretch")
+    st.vega_lite_chart(chart, width="stretch")
 
 
 def download_ui(result, stem: str) -> None:
@@ -368,9 +361,8 @@ picture, photo = input_ui()
 if picture is None:
     st.info("Choose a photo to caption.")
     st.stop()
-model_file = (str(model.path), model.path.stat().st_mtime)
 try:
-    before = analyze(model, model_file, picture, beam_size, max_length)
+    before = analyze(model, picture, beam_size, max_length)
 except ImageError as error:
     st.warning(str(error))
     st.stop()
@@ -379,7 +371,7 @@ with controls:
     hidden, prefix = whatif_ui(before.image)
 hide = tuple(divmod(REGIONS.index(cell), GRID) for cell in hidden)
 with captions:
-    after = whatif_result(model, model_file, picture, beam_size, max_length, prefix, hide)
+    after = whatif_result(model, picture, beam_size, max_length, prefix, hide)
     captions_ui(before, after, hidden, prefix, hide)
     with st.expander("The final beam"):
         ui.beam_ui(

@@ -36,7 +36,7 @@ for epoch in history:
 frame = pd.DataFrame(rows)
 for column, curve in zip(st.columns(3), ("train loss", "gradient norm", "validation score")):
     if (frame.curve == curve).any():
-        column.altair_chart(
+        column.vega_lite_chart(
             charts.curves(frame[frame.curve == curve], "epoch", "value", "curve", title=curve)
         )
     else:

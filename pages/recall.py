@@ -42,7 +42,7 @@ def train_live(distractors: int, steps: int, seed: int) -> None:
         curves.append(point.__dict__)
         if point.cell == CELLS[-1] and (point.step % 10 == 0 or point.step in (1, steps)):
             progress.progress(point.step / steps, f"step {point.step} of {steps}")
-            chart.altair_chart(charts.curves(pd.DataFrame(curves), "step", "loss", "cell", title="loss"))
+            chart.vega_lite_chart(charts.curves(pd.DataFrame(curves), "step", "loss", "cell", title="loss"))
     progress.empty()
 
 
@@ -52,8 +52,8 @@ def curves_ui(frame: pd.DataFrame) -> None:
         lambda a: a.rolling(20, min_periods=1).mean()
     )
     left, right = st.columns(2)
-    left.altair_chart(charts.curves(frame, "step", "loss", "cell", title="training loss"))
-    right.altair_chart(charts.curves(frame, "step", "accuracy (last 20 steps)", "cell", title="accuracy"))
+    left.vega_lite_chart(charts.curves(frame, "step", "loss", "cell", title="training loss"))
+    right.vega_lite_chart(charts.curves(frame, "step", "accuracy (last 20 steps)", "cell", title="accuracy"))
     final = frame.groupby("cell")["accuracy (last 20 steps)"].last()
     st.markdown(" · ".join(f"**{cell}** {final[cell]:.0%}" for cell in CELLS if cell in final))
 

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from models.atlas import CONTEXT_AFTER, CONTEXT_BEFORE, Atlas, Unit, saturation, units_on
+from models.atlas import CONTEXT_AFTER, CONTEXT_BEFORE, Atlas, Unit, rebuild_command, units_on
 from ui import charts, navigation
 
 EXAMPLES = {
@@ -25,7 +25,6 @@ HEATMAP_AXES = 130  # pixels of a heatmap's height that its title and token axis
 STRONG_AUC = 0.9
 SNIPPETS = 6  # shown of each end of a unit's range
 MATCHES = 8
-SATURATION_TEXTS = 100  # held-out texts read for the gate statistics, about 25,000 tokens
 # What each traced quantity is, and how to read its colours.
 STATE_LABELS = {
     "h": ("hidden state h_t", "The state the next step and the classifier see, between -1 and 1."),
@@ -42,33 +41,14 @@ STATE_LABELS = {
 }
 
 
-@st.cache_data(max_entries=16, show_spinner=False)  # a long review's trace holds every gate's value
-def analyze(text: str, _model, model_id: int):
-    return _model.analyze(text)
-
-
 @st.cache_data(max_entries=512, show_spinner=False)
-def reading_window(text: str, position: int, state: str, _model, model_id: int):
+def reading_window(text: str, position: int, state: str, _model, version: tuple):
     """The tokens around token `position` of a held-out text, every unit's `state` value at each
     [tokens, units], and where `position` is among them."""
     analysis = _model.analyze(text)
     start = max(position - CONTEXT_BEFORE, 0)
     window = slice(start, position + CONTEXT_AFTER + 1)
     return analysis.tokens[window], analysis.states[state][window], position - start
-
-
-@st.cache_data(max_entries=8, show_spinner="Reading held-out texts for the gate statistics…")
-def held_out_saturation(_model, model_id: int, _atlas: Atlas, atlas_id: int) -> dict[str, np.ndarray]:
-    """Every gate's saturation [2, units] over about SATURATION_TEXTS of the atlas's held-out texts."""
-    texts = _atlas.texts[:: max(len(_atlas.texts) // SATURATION_TEXTS, 1)]
-    fractions, steps = {}, []
-    for text in texts:
-        analysis = _model.analyze(text)
-        steps.append(len(analysis.tokens))
-        for name, values in analysis.states.items():
-            if name.endswith("_gate"):
-                fractions.setdefault(name, []).append(saturation(values))
-    return {name: np.average(shares, axis=0, weights=steps) for name, shares in fractions.items()}
 
 
 def pick(unit: int) -> None:
@@ -130,7 +110,7 @@ def verdict_ui(result, traces: dict[str, list[float]]) -> None:
         st.caption(f"{len(result.tokens)} tokens read")
     with right:
         st.markdown("**Reading trace**: the verdict had the review ended after each token.")
-        st.altair_chart(charts.reading_trace(traces, result.tokens), width="stretch")
+        st.vega_lite_chart(charts.reading_trace(traces, result.tokens), width="stretch")
     if result.truncated:
         st.info(f"The text was long, so the model read only its first {len(result.tokens)} tokens.")
 
@@ -183,7 +163,7 @@ def heatmap_ui(result, atlas: Atlas | None) -> str:
         height=HEATMAP_AXES + min(max(3 * values.shape[1], 160), 640),
     )
     st.caption(STATE_LABELS[quantity][1])
-    st.altair_chart(
+    st.vega_lite_chart(
         chart,
         width="stretch",
         on_select=lambda: pick_from_chart("sentiment_heatmap"),
@@ -244,7 +224,7 @@ def ranking_ui(atlas: Atlas) -> str:
             selection_mode="single-row",
             key="sentiment_ranking",
         )
-    right.altair_chart(
+    right.vega_lite_chart(
         charts.auc_ranking(units, STRONG_AUC),
         width="stretch",
         on_select=lambda: pick_from_chart("sentiment_auc"),
@@ -257,7 +237,9 @@ def snippet_strips(snippets, state: str, unit: int, limit: float, model) -> str:
     """Each snippet's tokens coloured by `unit`, under a line saying where it comes from."""
     items = []
     for snippet in snippets:
-        tokens, values, marked = reading_window(snippet.text, snippet.position, state, model, id(model))
+        tokens, values, marked = reading_window(
+            snippet.text, snippet.position, state, model, ui.version(model)
+        )
         verdict = "positive" if snippet.label else "negative"
         caption = f"{snippet.value:+.3f} at “{snippet.token}”, a {verdict} {snippet.source} text"
         items.append((caption, charts.token_strip(tokens, values[:, unit], limit, marked=marked)))
@@ -294,7 +276,7 @@ def unit_atlas_ui(model, result, atlas: Atlas, state: str) -> None:
     limit = max(float(np.abs(extremes).max()), 1e-6)
     st.html(charts.token_strip(result.tokens, review, limit))
     left, right = st.columns(2, gap="large")
-    left.altair_chart(
+    left.vega_lite_chart(
         charts.value_range(result.tokens, review, extremes, max(limit, float(np.abs(review).max()))),
         width="stretch",
     )
@@ -302,7 +284,7 @@ def unit_atlas_ui(model, result, atlas: Atlas, state: str) -> None:
         f"Where this review's tokens fall on unit {unit}'s range over the held-out texts; the ticks are "
         f"its {len(highest)} highest and {len(lowest)} lowest values there (one per text)."
     )
-    right.altair_chart(
+    right.vega_lite_chart(
         charts.mean_histogram(atlas.means(state)[:, unit], atlas.labels, f"unit {unit}, mean per text"),
         width="stretch",
     )
@@ -370,7 +352,7 @@ def match_strips(matches, pattern: list[int], threshold: float, state: str, mode
     """Each match's tokens shaded by how many of the pattern's units are on, under where it comes from."""
     items = []
     for match in matches:
-        tokens, values, marked = reading_window(match.text, match.position, state, model, id(model))
+        tokens, values, marked = reading_window(match.text, match.position, state, model, ui.version(model))
         on = (values[:, pattern] > threshold).sum(axis=1)
         notes = [f"{count} of {len(pattern)} units on" for count in on]
         verdict = "positive" if match.label else "negative"
@@ -410,14 +392,15 @@ def saturation_ui(model, result, atlas: Atlas | None, stream: str) -> None:
         "shut (below 0.1) and nearly open (above 0.9) over held-out texts. Dots along an axis act as "
         "switches; those near the corner are never saturated and weigh every step."
     )
-    if atlas is None:
-        st.caption("These shares are read over the atlas's held-out texts; build the atlas to see them.")
-        return
-    fractions = held_out_saturation(model, id(model), atlas, id(atlas))
-    for column, gate in zip(st.columns(len(gates)), gates):
-        column.altair_chart(
-            charts.gate_saturation(fractions[f"{stream}.{gate}"], STATE_LABELS[gate][0]), width="stretch"
+    shares = {gate: atlas.saturation(f"{stream}.{gate}") for gate in gates} if atlas else {}
+    if not shares or any(share is None for share in shares.values()):
+        st.caption(
+            f"These shares are read over the atlas's held-out texts: build it (again, if it is older than "
+            f"this figure) with `{rebuild_command(model.path)}` to see them."
         )
+        return
+    for column, gate in zip(st.columns(len(gates)), gates):
+        column.vega_lite_chart(charts.gate_saturation(shares[gate], STATE_LABELS[gate][0]), width="stretch")
 
 
 navigation.setup(__file__)
@@ -431,14 +414,12 @@ name, compared = models_ui()
 model = ui.load_model(name, "sentiment")
 text = input_ui()
 try:
-    result = analyze(text, model, id(model))
+    result = ui.analyze(model, text)
 except ValueError as error:
     st.warning(str(error))
     st.stop()
 readers = {name: model, **{other: ui.load_model(other, "sentiment") for other in compared}}
-traces = {
-    describe(key, reader): analyze(text, reader, id(reader)).step_positive for key, reader in readers.items()
-}
+traces = {describe(key, reader): ui.analyze(reader, text).step_positive for key, reader in readers.items()}
 verdict_ui(result, traces)
 atlas = ui.load_atlas(model)
 st.subheader("Hidden state through time")

@@ -42,7 +42,7 @@ frame = pd.concat(
         pd.DataFrame({"t": range(1, steps + 1), "value": y, "signal": "output y_t"}),
     ]
 )
-right.altair_chart(charts.curves(frame, "t", "value", "signal", title="input, state and output"))
+right.vega_lite_chart(charts.curves(frame, "t", "value", "signal", title="input, state and output"))
 if abs(a) > 1:
     right.info("|a| > 1: the old state is amplified at every step, so the state grows without bound.")
 
@@ -59,4 +59,4 @@ rows = [
     for t in range(steps + 1)
     for k in range(t + 1)
 ]
-st.altair_chart(charts.shares(pd.DataFrame(rows)))
+st.vega_lite_chart(charts.shares(pd.DataFrame(rows)))

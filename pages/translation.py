@@ -62,10 +62,8 @@ def written(pieces: list[str]) -> str:
     return "".join(pieces).replace(charts.WORD_START, " ").strip()
 
 
-@st.cache_data(max_entries=64, show_spinner="Translating…")
-def analyze(_model, model_id: int, text: str, beam_size: int, prefix: str):
-    """The analysis of `text`, cached by checkpoint (model_id: the loaded model), text, beam and beginning."""
-    return _model.analyze(text, beam_size=beam_size, prefix=prefix)
+def analyze(model, text: str, beam_size: int, prefix: str):
+    return ui.analyze(model, text, spinner="Translating…", beam_size=beam_size, prefix=prefix)
 
 
 def learned_from(model) -> str:
@@ -203,7 +201,7 @@ def alignment_ui(result) -> None:
     places = [st.container(), st.container()] if len(result.source_tokens) > WIDE else st.columns(2)
     for place, (name, (values, title)) in zip(places, matrices.items()):
         chart = charts.alignment(values, result.source_tokens, result.target_tokens, name=name, title=title)
-        place.altair_chart(chart, width="content")
+        place.vega_lite_chart(chart, width="content")
 
 
 def traced_states(result) -> dict[str, tuple[np.ndarray, list[str]]]:
@@ -221,7 +219,7 @@ def states_ui(states: dict[str, tuple[np.ndarray, list[str]]]) -> None:
     name = st.selectbox("State", list(states), key="translation_state", bind=share.LINK)
     values, tokens = states[name]
     chart = charts.heatmap(values, tokens, domain=charts.state_domain(name, values), title=name)
-    st.altair_chart(chart, width="stretch")
+    st.vega_lite_chart(chart, width="stretch")
 
 
 def downloads_ui(name: str, result) -> None:
@@ -254,14 +252,14 @@ def views_ui(result, forced: bool) -> None:
 def analyses(model, text: str, beam_size: int, prefix: str):
     """The model's own analysis and, for a beginning, the forced one (None if it cannot be written)."""
     try:
-        own = analyze(model, id(model), text, beam_size, "")
+        own = analyze(model, text, beam_size, "")
     except ValueError as error:
         st.warning(str(error))
         st.stop()
     if own.truncated:
         st.info(f"The sentence was long: only its first {len(own.source_tokens)} pieces were read.")
     try:
-        return own, analyze(model, id(model), text, beam_size, prefix) if prefix else None
+        return own, analyze(model, text, beam_size, prefix) if prefix else None
     except ValueError as error:
         st.warning(f"The translation cannot start with {quoted(prefix)}. {error}")
         return own, None

@@ -20,7 +20,8 @@ from ui.navigation import PAGES
 
 def app(monkeypatch, folder) -> AppTest:
     monkeypatch.setattr(ui, "CHECKPOINTS", folder)
-    ui._load.clear()
+    ui.MODELS.clear()
+    ui.ANALYSES.clear()
     ui._info.clear()
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
 

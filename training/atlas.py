@@ -12,7 +12,7 @@ import torch
 from tqdm import tqdm
 
 import models
-from models.atlas import atlas_path, save, weights_hash
+from models.atlas import atlas_path, saturation, save, weights_hash
 from models.sentiment import SentimentPredictor
 from models.text import tokenize
 from training import data
@@ -141,18 +141,23 @@ class Readings:
 
 def read_states(
     predictor: SentimentPredictor, corpus: Corpus, kinds: set[str]
-) -> tuple[dict[str, Readings], list[int]]:
+) -> tuple[dict[str, Readings], dict[str, np.ndarray], list[int]]:
     """Every text through `analyze`, the very call a snippet's prefix is checked with: the readings
-    of each state named "layer{i}.{direction}.{kind}", and each text's length in tokens."""
+    of each state named "layer{i}.{direction}.{kind}", every gate's saturation over all the tokens
+    read, and each text's length in tokens."""
     readings: dict[str, Readings] = {}
+    saturated: dict[str, np.ndarray] = {}  # gate -> [2, units]: steps below 0.1 and above 0.9
     lengths = []
     for text, in_match in tqdm(zip(corpus.texts, corpus.in_match), total=len(corpus.texts), unit="text"):
         states = predictor.analyze(text).states
         for name, values in states.items():
             if name.rsplit(".", 1)[1] in kinds:
                 readings.setdefault(name, Readings()).add(values, in_match)
+            if name.endswith("_gate"):
+                saturated[name] = saturated.get(name, 0) + saturation(values) * len(values)
         lengths.append(len(next(iter(states.values()))))
-    return readings, lengths
+    shares = {name: (steps / sum(lengths)).astype(np.float32) for name, steps in saturated.items()}
+    return readings, shares, lengths
 
 
 def corpus_arrays(corpus: Corpus, lengths: list[int]) -> dict[str, np.ndarray]:
@@ -183,16 +188,18 @@ def main(argv: list[str] | None = None) -> Path:
     print(
         f"atlas of {args.checkpoint}: {len(corpus.texts):,} texts from {', '.join(corpus.names)}", flush=True
     )
-    readings, lengths = read_states(predictor, corpus, set(args.states))
+    readings, shares, lengths = read_states(predictor, corpus, set(args.states))
     if not readings:
         raise SystemExit(f"This {predictor.config.cell} model has no states named {args.states}.")
     arrays = corpus_arrays(corpus, lengths)
     for state, reading in readings.items():
         arrays.update({f"{state}/{name}": array for name, array in reading.arrays(args.snippets).items()})
+    arrays.update({f"{gate}/saturation": share for gate, share in shares.items()})
     meta = {
         "checkpoint": str(args.checkpoint),
         "weights": weights_hash(predictor.model),
         "states": list(readings),
+        "gates": list(shares),
         "bidirectional": predictor.config.bidirectional,
         "sources": corpus.names,
         "snippets": args.snippets,

@@ -1,37 +1,20 @@
 """Streamlit-only helpers shared by pages: cached model loading and friendly errors."""
 
-import ctypes
+import hashlib
 import logging
 import os
+import threading
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-import torch
+from streamlit import runtime
 
 import models
 from models.atlas import Atlas, rebuild_command
+from models.checkpoint import TRAIN_COMMANDS, train_command
 from models.checkpoint import read as read_checkpoint
-from models.checkpoint import train_command
-
-# Streamlit runs each session's script in its own thread; one torch thread per request keeps
-# concurrent sessions from fighting over the cores, and one input at a time, what the pages
-# analyze, is too small for a second thread to help.
-torch.set_num_threads(1)
-
-
-def _share_malloc_arenas(most: int = 2) -> None:
-    """glibc gives threads that allocate at once their own heaps ("arenas", up to 8 a core), each
-    keeping the memory freed in it. Sessions run in threads, so the server grew by a heap per busy
-    session; `make bench` measured 769 MB resident with the default and 696 MB with at most 2."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc (macOS, Windows, musl): nothing to tune
-        return
-    libc.mallopt(-8, most)  # -8 is M_ARENA_MAX in glibc's malloc.h
-
-
-_share_malloc_arenas()
+from ui import serving
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +28,73 @@ def _modified(path: Path) -> float:
     return path.stat().st_mtime if path.exists() else 0.0
 
 
-@st.cache_resource(show_spinner="Loading the model…", max_entries=8)
+# Every loaded model, shared by all sessions; least recently used ones leave when they hold more
+# than UNFOLD_MODEL_MB (default: room for every shipped model, so a class walking every page does not
+# reload them).
+MODELS = serving.ByteBoundedCache(int(os.environ.get("UNFOLD_MODEL_MB", "200")) * 10**6, serving.tensor_bytes)
+
+
+# Every page's analyses, shared by all sessions: the default view of a page is computed once.
+ANALYSES = serving.ByteBoundedCache(
+    int(os.environ.get("UNFOLD_ANALYSES_MB", "64")) * 10**6, serving.array_bytes
+)
+
+
+def version(model) -> tuple[str, float]:
+    """What a cached result of `model` is keyed by: its checkpoint and when that was written (never
+    id(model), which a later model may reuse once this one has left the cache)."""
+    return str(model.path), _modified(model.path)
+
+
+def analyze(model, *inputs, how=None, spinner: str = "Reading it…", **options):
+    """how(model, *inputs, **options) (model.analyze by default), once per checkpoint version and
+    input for every session; the result is shared, so it must not be changed. ValueError (bad
+    input) is raised, not cached."""
+    how = how or type(model).analyze
+    named = tuple(hashlib.sha256(i).hexdigest() if isinstance(i, bytes) else i for i in inputs)  # a photo
+    key = (*version(model), how.__module__, how.__qualname__, named, tuple(sorted(options.items())))
+    if (result := ANALYSES.cached(key)) is not None:
+        return result
+    with st.spinner(spinner):
+        return ANALYSES.get(key, lambda: how(model, *inputs, **options))
+
+
 def _load(path: str, task: str, modified: float):
-    return models.load(path, task)
+    key = (path, modified)
+    if (model := MODELS.cached(key)) is None:
+        with st.spinner("Loading the model…"):
+            model = MODELS.get(key, lambda: models.load(path))
+    if model.task != task:
+        raise models.CheckpointError(f"{path} holds a {model.task!r} model, not {task!r}.")
+    return model
+
+
+_warming = threading.Lock()
+
+
+def warm_up() -> None:
+    """Once per server, in the background after its first page: read the shipped models and their
+    atlases, and import what the charts need, so that no visitor's first look at a page waits for
+    them (a page that asks for one meanwhile waits for that one only). Not under AppTest."""
+    if runtime.exists() and _warming.acquire(blocking=False):
+        threading.Thread(target=_warm, name="unfold-warm-up", daemon=True).start()
+
+
+def _warm() -> None:
+    from ui import charts  # noqa: F401  altair and SciPy, which most pages draw with
+
+    for name in TRAIN_COMMANDS:  # the shipped checkpoints' names
+        path = CHECKPOINTS / f"{name}.pt"
+        if not path.exists():
+            continue
+        try:
+            model = MODELS.get((str(path), _modified(path)), lambda path=path: models.load(path))
+            if model.task == "sentiment":
+                model.atlas  # noqa: B018  read once, then shared
+        except (models.CheckpointError, models.AtlasError):
+            pass  # the page that opens it says what is wrong and how to fix it
+        except Exception:
+            log.exception("warming up %s failed", path)
 
 
 def load_model(name: str, task: str):

@@ -2,14 +2,19 @@
 the clickable grid of image regions."""
 
 import base64
+import functools
+import hashlib
 import html
 import io
 import json
-from collections.abc import Collection
+import threading
+from collections.abc import Callable, Collection
 
 import altair as alt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import streamlit as st
 from PIL import Image, ImageDraw
 from scipy.cluster.hierarchy import leaves_list, linkage
 
@@ -19,6 +24,41 @@ UNIT_ORDERS = ("index", "mean activation", "variance", "clustered")
 PICK = "unit_pick"  # a click selection of the charts that pick a unit: {"unit": ...}
 # The colours of positive and negative, as token_strip draws them.
 VERDICT_COLOURS = alt.Scale(domain=["positive", "negative"], range=["#3170b8", "#c83c32"])
+
+
+_altair_globals = threading.Lock()  # the data transformer and theme below are process-wide
+
+
+def _arrow_dataset(data: pd.DataFrame, datasets: dict) -> dict:
+    """An Altair data transformer: the frame as Arrow IPC bytes under a name made from them."""
+    table = pa.Table.from_pandas(data, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    payload = sink.getvalue().to_pybytes()
+    name = hashlib.md5(payload).hexdigest()
+    datasets[name] = payload
+    return {"name": name}
+
+
+alt.data_transformers.register("unfold_arrow", _arrow_dataset)
+
+
+def vega_lite(build: Callable[..., alt.TopLevelMixin]) -> Callable[..., dict]:
+    """`build`'s chart as the Vega-Lite spec `st.vega_lite_chart` takes (its data as Arrow), made once
+    per input and shared by every session: `st.altair_chart` would build, validate and convert the
+    chart again on every rerun, the largest part of a page's time."""
+
+    @st.cache_data(max_entries=48, show_spinner=False)
+    @functools.wraps(build)
+    def spec(*args, **kwargs) -> dict:
+        chart, datasets = build(*args, **kwargs), {}
+        with _altair_globals, alt.theme.enable("none"):
+            with alt.data_transformers.enable("unfold_arrow", datasets=datasets):
+                converted = chart.to_dict()
+        return {**converted, "datasets": datasets}
+
+    return spec
 
 
 def unit_order(values: np.ndarray, order: str) -> np.ndarray:
@@ -67,6 +107,7 @@ def token_axis(steps: int) -> alt.Axis:
     return alt.Axis(labelAngle=-60, labelLimit=90, labelFontSize=10, labelOverlap=steps > 60)
 
 
+@vega_lite
 def heatmap(
     values: np.ndarray,
     tokens: list[str],
@@ -133,6 +174,7 @@ def piece_labels(pieces: list[str]) -> list[str]:
     return labels
 
 
+@vega_lite
 def alignment(
     values: np.ndarray, sources: list[str], targets: list[str], *, name: str, title: str
 ) -> alt.Chart:
@@ -176,6 +218,7 @@ def alignment(
     )
 
 
+@vega_lite
 def reading_trace(traces: dict[str, list[float]], tokens: list[str]) -> alt.Chart:
     """P(positive) after each token, one line per model (name -> its trace over `tokens`), with the
     0.5 decision line."""
@@ -237,6 +280,7 @@ def captioned(items: list[tuple[str, str]]) -> str:
     )
 
 
+@vega_lite
 def auc_ranking(units: list[Unit], strong: float) -> alt.Chart:
     """Each unit's AUC, best first, coloured by the texts it runs higher on, with a line at `strong`;
     a click on a bar picks its unit."""
@@ -263,6 +307,7 @@ def auc_ranking(units: list[Unit], strong: float) -> alt.Chart:
     return (bars + line).properties(height=260)
 
 
+@vega_lite
 def mean_histogram(means: np.ndarray, labels: np.ndarray, title: str) -> alt.Chart:
     """Histograms of one unit's mean value over each text, positive and negative texts overlaid."""
     frame = pd.DataFrame(
@@ -280,6 +325,7 @@ def mean_histogram(means: np.ndarray, labels: np.ndarray, title: str) -> alt.Cha
     )
 
 
+@vega_lite
 def value_range(tokens: list[str], values: np.ndarray, extremes: np.ndarray, limit: float) -> alt.Chart:
     """Where a text's tokens (dots, coloured as token_strip colours them) fall on a unit's range over
     held-out texts (a grey bar from its lowest to its highest value, a tick per kept extreme), on one
@@ -307,6 +353,7 @@ def value_range(tokens: list[str], values: np.ndarray, extremes: np.ndarray, lim
     return (span + ticks + dots).properties(height=150)
 
 
+@vega_lite
 def gate_saturation(fractions: np.ndarray, gate: str) -> alt.Chart:
     """Karpathy et al.'s gate scatter: one dot per unit at the fraction of steps its gate is left-
     (x) and right-saturated (y); fractions [2, units]."""
@@ -340,6 +387,7 @@ def attention_overlay(image: np.ndarray, attention: np.ndarray) -> np.ndarray:
     return (image * (DIMMED + (1 - DIMMED) * light[:, :, None])).astype(np.uint8)
 
 
+@vega_lite
 def curves(
     frame: pd.DataFrame, x: str, y: str, series: str, *, log: bool = False, title: str = ""
 ) -> alt.Chart:
@@ -358,6 +406,7 @@ def curves(
     )
 
 
+@vega_lite
 def shares(frame: pd.DataFrame) -> alt.Chart:
     """Stacked bars: per time step t, the share of the state each source (x_0, u_1, ...) makes up."""
     return (
@@ -385,6 +434,7 @@ def region_names(grid: int) -> list[str]:
     return [f"{chr(ord('A') + column)}{row + 1}" for row in range(grid) for column in range(grid)]
 
 
+@vega_lite
 def region_grid(image: np.ndarray, hidden: Collection[str], grid: int, size: int = 336) -> alt.Chart:
     """The picture under its grid of regions, each named in its corner, the `hidden` ones dark; a click on
     a cell selects it."""

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import streamlit as st
 
+import ui
+from ui import serving
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -103,6 +106,8 @@ def section(name: str) -> list[Page]:
 def setup(script: str) -> None:
     """Title, icon and layout for the page whose `__file__` is `script`, and the sectioned
     navigation in the sidebar; every page calls this first."""
+    serving.before_run()
+    ui.warm_up()
     page = next(page for page in PAGES if ROOT / page.path == Path(script).resolve())
     st.set_page_config(page_title=f"{page.title} · Unfold", page_icon=page.icon, layout="wide")
     with st.sidebar:
