@@ -65,10 +65,16 @@ def bare_torch_mb(python: str, before_exec) -> float:
     return int(output.split()[-1]) / 1024
 
 
-async def first_page(url: str, timeout: float) -> float:
-    """Server time of the home page, the first request after the process started."""
-    async with Visitor(url, timeout) as visitor:
-        return (await visitor.open("")).seconds
+def start(args: argparse.Namespace, join) -> tuple[subprocess.Popen, str, float]:
+    """The app started in the group, and the seconds from its start to its first page's answer."""
+    process, url, started = start_app(python=args.python, before_exec=join)
+
+    async def first_page() -> None:
+        async with Visitor(url, args.timeout) as visitor:
+            await visitor.open("")
+
+    asyncio.run(first_page())
+    return process, url, time.perf_counter() - started
 
 
 async def cold_pages(url: str, timeout: float) -> dict[str, float | str]:
@@ -163,6 +169,52 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def rehearse(args: argparse.Namespace, group: cgroup.Cgroup | None, join) -> list[str]:
+    """Start, first looks, rounds of visitors, a second start; prints what it measures, returns
+    every error."""
+    bare = bare_torch_mb(args.python, join)
+    process, url, seconds = start(args, join)
+    try:
+        print(f"process start to the first rendered page (server): {seconds:.1f} s")
+        cold = asyncio.run(cold_pages(url, args.timeout))
+        print("first run of each page after the start (server time, s):")
+        print(
+            "  "
+            + ", ".join(
+                f"/{p}: {s:.2f}" if isinstance(s, float) else f"/{p}: FAILED" for p, s in cold.items()
+            )
+        )
+        failures = [f"cold /{p}: {s}" for p, s in cold.items() if isinstance(s, str)]
+        timings, memory = [], []
+        for round_ in range(args.rounds):
+            begun = time.perf_counter()
+            walked, seen = asyncio.run(one_round(url, args, round_))
+            timings += walked
+            failures += seen + [f"/{t.page} {t.action}: {t.error}" for t in walked if t.error]
+            memory.append(resident_mb(process.pid))
+            print(
+                f"round {round_ + 1}: {len(walked)} runs in {time.perf_counter() - begun:.0f} s, "
+                f"{sum(bool(t.error) for t in walked) + len(seen)} errors, resident {memory[-1]:.0f} MB"
+                + (f", cgroup {group.usage_mb():.0f} MB" if group else "")
+            )
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    print(f"server time per page and interaction ({args.visitors} visitors at once):")
+    print("\n".join(table(timings)))
+    print(
+        f"resident memory after each round: {', '.join(f'{m:.0f}' for m in memory)} MB; bare import "
+        f"torch {bare:.0f} MB, so the app's own {memory[-1] - bare:.0f} MB"
+    )
+    if growing(memory):
+        failures.append(f"resident memory still growing over the last rounds: {memory[-3:]}")
+    process, _, seconds = start(args, join)
+    process.terminate()
+    process.wait(timeout=30)
+    print(f"a second start, its files read once already: {seconds:.1f} s to the first page")
+    return failures
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     if args.venv:
@@ -177,60 +229,24 @@ def main(argv: list[str] | None = None) -> None:
         f"cloud-check: {limits}; {args.visitors} visitors x {args.rounds} rounds, reading {args.think:g} s "
         f"between clicks; app on {args.python}"
     )
-    join = (lambda: group.add(os.getpid())) if group else None
-    process = None
     failures = []
     try:
-        bare = bare_torch_mb(args.python, join)
-        process, url, started = start_app(python=args.python, before_exec=join)
-        asyncio.run(first_page(url, args.timeout))
-        print(f"process start to the first rendered page (server): {time.perf_counter() - started:.1f} s")
-        cold = asyncio.run(cold_pages(url, args.timeout))
-        print("first run of each page after the start (server time, s):")
-        print(
-            "  "
-            + ", ".join(
-                f"/{p}: {s:.2f}" if isinstance(s, float) else f"/{p}: FAILED" for p, s in cold.items()
-            )
-        )
-        failures += [f"cold /{p}: {s}" for p, s in cold.items() if isinstance(s, str)]
-        timings, memory = [], []
-        for round_ in range(args.rounds):
-            begun = time.perf_counter()
-            walked, seen = asyncio.run(one_round(url, args, round_))
-            timings += walked
-            failures += seen + [f"/{t.page} {t.action}: {t.error}" for t in walked if t.error]
-            memory.append(resident_mb(process.pid))
-            print(
-                f"round {round_ + 1}: {len(walked)} runs in {time.perf_counter() - begun:.0f} s, "
-                f"{sum(bool(t.error) for t in walked) + len(seen)} errors, resident {memory[-1]:.0f} MB"
-                + (f", cgroup {group.usage_mb():.0f} MB" if group else "")
-            )
-        print(f"server time per page and interaction ({args.visitors} visitors at once):")
-        print("\n".join(table(timings)))
-        print(
-            f"resident memory after each round: {', '.join(f'{m:.0f}' for m in memory)} MB; bare import "
-            f"torch {bare:.0f} MB, so the app's own {memory[-1] - bare:.0f} MB"
-        )
-        if growing(memory):
-            failures.append(f"resident memory still growing over the last rounds: {memory[-3:]}")
+        failures = rehearse(args, group, (lambda: group.add(os.getpid())) if group else None)
     finally:
-        if process:
-            process.terminate()
-            process.wait(timeout=30)
         if group:
-            peak, hits = group.peak_mb(), group.limit_hits()
+            hits, peak = group.limit_hits(), group.peak_mb()
+            peak_text = f"{peak:.0f} MB" if peak is not None else "not recorded"
             print(
-                f"cgroup: peak {peak:.0f} MB of {args.memory} MiB; "
+                f"cgroup: peak {peak_text} of {args.memory} MiB; "
                 + ", ".join(f"{k} {v}" for k, v in hits.items())
             )
             failures += [f"cgroup: {k} {v} times" for k, v in hits.items() if v]
             group.remove()
     for failure in failures[:20]:
         print(f"  error: {failure}")
-    verdict = "FAILED" if failures else "passed"
     print(
-        f"cloud-check {verdict}: {len(failures)} errors; {limits}" + ("" if group else " (not a rehearsal)")
+        f"cloud-check {'FAILED' if failures else 'passed'}: {len(failures)} errors; {limits}"
+        + ("" if group else " (not a rehearsal)")
     )
     if failures:
         raise SystemExit(1)
