@@ -77,12 +77,13 @@ def start(args: argparse.Namespace, join) -> tuple[subprocess.Popen, str, float]
     return process, url, time.perf_counter() - started
 
 
-async def cold_pages(url: str, timeout: float) -> dict[str, float | str]:
-    """Each page's first run after the server started (models and atlases read then): seconds, or
-    the error it showed."""
+async def cold_pages(url: str, timeout: float, think: float) -> dict[str, float | str]:
+    """Each page's first run after the server started, opened in turn by one visitor who reads each
+    for `think` seconds, as the first visitor after a wake does: seconds, or the error it showed."""
     cold = {}
     async with Visitor(url, timeout) as visitor:
         for path in PATHS:
+            await asyncio.sleep(think)
             try:
                 cold[path] = (await visitor.open(path)).seconds
             except VisitError as error:
@@ -176,8 +177,8 @@ def rehearse(args: argparse.Namespace, group: cgroup.Cgroup | None, join) -> lis
     process, url, seconds = start(args, join)
     try:
         print(f"process start to the first rendered page (server): {seconds:.1f} s")
-        cold = asyncio.run(cold_pages(url, args.timeout))
-        print("first run of each page after the start (server time, s):")
+        cold = asyncio.run(cold_pages(url, args.timeout, args.think))
+        print(f"first run of each page after the start, read {args.think:g} s each by one visitor (s):")
         print(
             "  "
             + ", ".join(
@@ -217,6 +218,9 @@ def rehearse(args: argparse.Namespace, group: cgroup.Cgroup | None, join) -> lis
 
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
+    # Python on Cloud writes each module's bytecode on its first import (uv compiles none at install);
+    # an environment that says not to would make every start compile everything again.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     if args.venv:
         args.python = fresh_venv(args.venv)
     if args.browser and not shutil.which("chromium"):
