@@ -11,6 +11,7 @@ import asyncio
 import glob
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -227,6 +228,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(
             "cloud-check: the browser walk needs Debian's chromium (make browser), or --no-browser"
         )
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: still stop the app, remove the group
     group, how = cgroup.create(f"unfold-cloud-{os.getpid()}", args.memory, args.cpus)
     limits = f"{args.memory} MiB, {args.cpus:g} core" if group else f"UNCAPPED ({how})"
     print(

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+import torch
 from streamlit import runtime
 
 import models
 from models.atlas import Atlas, rebuild_command
-from models.checkpoint import TRAIN_COMMANDS, train_command
 from models.checkpoint import read as read_checkpoint
+from models.checkpoint import train_command
+from models.search import saliency
 from ui import serving
 
 log = logging.getLogger(__name__)
@@ -80,21 +82,39 @@ def warm_up() -> None:
         threading.Thread(target=_warm, name="unfold-warm-up", daemon=True).start()
 
 
+# The shipped checkpoints, in the order their pages come.
+SHIPPED = (
+    "sentiment",
+    "sentiment-gru",
+    "sentiment-rnn",
+    "captioning",
+    "translation-de-en",
+    "translation-en-de",
+)
+
+
 def _warm() -> None:
     from ui import charts  # noqa: F401  altair and SciPy, which most pages draw with
 
-    for name in TRAIN_COMMANDS:  # the shipped checkpoints' names
+    for name in SHIPPED:
         path = CHECKPOINTS / f"{name}.pt"
-        if not path.exists():
-            continue
         try:
             model = MODELS.get((str(path), _modified(path)), lambda path=path: models.load(path))
             if model.task == "sentiment":
                 model.atlas  # noqa: B018  read once, then shared
+            if model.task == "captioning":
+                _first_saliency()
         except (models.CheckpointError, models.AtlasError):
-            pass  # the page that opens it says what is wrong and how to fix it
+            pass  # missing or unusable: the page that opens it says what is wrong and how to fix it
         except Exception:
             log.exception("warming up %s failed", path)
+
+
+def _first_saliency() -> None:
+    """Autograd's batched gradients, behind every saliency map, import sympy the first time they
+    run (about a second, more before the bytecode is compiled): here rather than in a request."""
+    inputs = torch.ones(1, 1, 2, requires_grad=True)
+    saliency((2 * inputs).sum(-1)[0], inputs)
 
 
 def load_model(name: str, task: str):
