@@ -1,4 +1,4 @@
-"""Streamlit-only helpers shared by pages: cached model loading and friendly errors."""
+"""Streamlit-only helpers shared by pages: the models and analyses every session shares, friendly errors."""
 
 import hashlib
 import logging
