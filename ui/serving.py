@@ -1,5 +1,5 @@
-"""One server process shared by every visitor: threads, heaps, garbage collection and the one model
-cache, bounded by bytes."""
+"""One server process shared by every visitor: threads, heaps, garbage collection, and the caches
+bounded by bytes that hold what sessions share."""
 
 import ctypes
 import dataclasses
