@@ -1,7 +1,9 @@
 """The recurrent encoder: stacked, optionally bidirectional fused layers over padded batches."""
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+from torch.func import functional_call
 
 from models.cells import FUSED, trace_layer
 
@@ -28,6 +30,8 @@ class RecurrentEncoder(nn.Module):
         num_layers: int,
         bidirectional: bool,
         dropout: float,
+        weight_drop: float = 0.0,
+        locked: bool = False,
     ):
         super().__init__()
         self.directions = ("forward", "backward") if bidirectional else ("forward",)
@@ -38,15 +42,32 @@ class RecurrentEncoder(nn.Module):
             cells = [FUSED[cell](layer_input, hidden_dim, batch_first=True) for _ in self.directions]
             self.layers.append(nn.ModuleList(cells))
         self.dropout = nn.Dropout(dropout)
+        self.weight_drop, self.locked = weight_drop, locked
+
+    def drop(self, x: torch.Tensor) -> torch.Tensor:
+        """Dropout on x [batch, steps, dim]; with `locked`, one mask per sequence for every step
+        (variational dropout, Gal & Ghahramani 2016)."""
+        if not (self.locked and self.training and self.dropout.p):
+            return self.dropout(x)
+        keep = x.new_full((x.size(0), 1, x.size(2)), 1 - self.dropout.p)
+        return x * keep.bernoulli() / keep
+
+    def run(self, module: nn.RNNBase, x: torch.Tensor) -> torch.Tensor:
+        """One direction's outputs; while training with `weight_drop`, its recurrent matrix loses a
+        fresh random set of entries each batch (DropConnect, AWD-LSTM)."""
+        if not (self.training and self.weight_drop):
+            return module(x)[0]
+        weight = F.dropout(module.weight_hh_l0, self.weight_drop)
+        return functional_call(module, {"weight_hh_l0": weight}, (x,), strict=False)[0]
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """x [batch, steps, input_dim], right-padded -> [batch, steps, output_dim]."""
         for i, layer in enumerate(self.layers):
             if i > 0:
-                x = self.dropout(x)
-            outputs = [layer[0](x)[0]]
+                x = self.drop(x)
+            outputs = [self.run(layer[0], x)]
             if len(layer) == 2:
-                reversed_out = layer[1](reverse_padded(x, lengths))[0]
+                reversed_out = self.run(layer[1], reverse_padded(x, lengths))
                 outputs.append(reverse_padded(reversed_out, lengths))
             x = torch.cat(outputs, dim=-1)
         return x

@@ -25,6 +25,9 @@ class SentimentConfig:
     dropout: float = 0.4
     max_tokens: int = 800
     pool_last: bool = True  # also give the classifier the state after the last token
+    word_dropout: float = 0.0  # training only: zero a word's embedding for a whole batch
+    weight_drop: float = 0.0  # training only: DropConnect on the recurrent matrices W_h
+    locked_dropout: bool = False  # training only: one dropout mask per sequence, every step alike
 
 
 def pool(outputs: torch.Tensor, lengths: torch.Tensor, last: bool) -> torch.Tensor:
@@ -55,6 +58,8 @@ class SentimentModel(nn.Module):
             config.num_layers,
             config.bidirectional,
             config.dropout,
+            weight_drop=config.weight_drop,
+            locked=config.locked_dropout,
         )
         self.dropout = nn.Dropout(config.dropout)
         pooled = 3 if config.pool_last else 2
@@ -62,9 +67,17 @@ class SentimentModel(nn.Module):
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """ids [batch, steps] right-padded with 0 -> logit of positive [batch]."""
-        outputs = self.encoder(self.dropout(self.embedding(ids)), lengths)
+        outputs = self.encoder(self.embed(ids), lengths)
         features = pool(outputs, lengths, self.config.pool_last)
         return self.classifier(self.dropout(features)).squeeze(-1)
+
+    def embed(self, ids: torch.Tensor) -> torch.Tensor:
+        """Embedded ids [batch, steps, embedding_dim], with word dropout and dropout while training."""
+        embedded = self.embedding(ids)
+        if self.training and self.config.word_dropout:
+            keep = torch.full((self.config.vocab_size,), 1 - self.config.word_dropout, device=ids.device)
+            embedded = embedded * (keep.bernoulli() / keep)[ids][..., None]
+        return self.encoder.drop(embedded) if self.config.locked_dropout else self.dropout(embedded)
 
 
 class NextTokenModel(nn.Module):
@@ -84,7 +97,7 @@ class NextTokenModel(nn.Module):
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """ids [batch, steps] right-padded with 0, every length >= 2 -> mean loss per predicted token."""
         model, inputs, targets = self.model, ids[:, :-1], ids[:, 1:]
-        outputs = model.encoder(model.dropout(model.embedding(inputs)), lengths - 1)
+        outputs = model.encoder(model.embed(inputs), lengths - 1)
         real = targets != 0
         return self.head(model.dropout(outputs)[real], targets[real]).loss
 

@@ -67,3 +67,23 @@ def test_huge_text_is_truncated():
     result = model.analyze("great " * 200_000)
     assert result.truncated and len(result.tokens) == model.config.max_tokens
     assert not model.analyze("great film").truncated
+
+
+def test_awd_regularisation_acts_in_training_only():
+    import torch
+
+    from models.sentiment import SentimentConfig, SentimentModel
+
+    plain = SentimentConfig(vocab_size=40, embedding_dim=6, hidden_dim=5, num_layers=2, dropout=0.3)
+    awd = SentimentConfig(**{**vars(plain), "word_dropout": 0.2, "weight_drop": 0.5, "locked_dropout": True})
+    torch.manual_seed(0)
+    model = SentimentModel(awd)
+    reference = SentimentModel(plain)
+    reference.load_state_dict(model.state_dict())
+    ids, lengths = torch.randint(1, 40, (4, 9)), torch.tensor([9, 7, 4, 1])
+    model.eval(), reference.eval()
+    assert torch.equal(model(ids, lengths), reference(ids, lengths))
+    model.train()
+    model(ids, lengths).sum().backward()  # the dropped recurrent matrix still learns
+    assert model.encoder.layers[0][0].weight_hh_l0.grad.abs().sum() > 0
+    assert not torch.equal(model(ids, lengths), model(ids, lengths))

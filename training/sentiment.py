@@ -33,6 +33,18 @@ class SentimentTraining(loop.LoopConfig):
     dropout: float = option(
         0.4, "dropout on embeddings, between layers and before the classifier", minimum=0, below=1
     )
+    word_dropout: float = option(
+        0.0, "zero a word's embedding for a whole batch with this probability (AWD-LSTM)", minimum=0, below=1
+    )
+    weight_drop: float = option(
+        0.0,
+        "DropConnect on the recurrent matrices W_h, a fresh mask each batch (AWD-LSTM)",
+        minimum=0,
+        below=1,
+    )
+    locked_dropout: bool = option(
+        False, "one dropout mask per sequence, the same at every step (variational dropout)"
+    )
     max_tokens: int = option(800, "tokens read per text; longer texts are cut", minimum=1)
     pool_last: bool = option(True, "also classify from the state after the last token")
     oversample: list[int] = option(
