@@ -67,6 +67,8 @@ train-translation-de-en train-translation-en-de: train-translation-%: $(VENV)/.r
 		--out checkpoints/translation-$*-base.pt $(ARGS)
 	$(PY) -m training.translation $(call languages,$*) --data $(TRANSLATION_DATA) \
 		--init checkpoints/translation-$*-base.pt --oversample 2 1 --epochs 3 --lr 5e-4 $(ARGS)
+	$(PY) -m training.translation $(call languages,$*) --data $(TRANSLATION_DATA) \
+		--init checkpoints/translation-$*.pt --oversample 3 1 --epochs 3 --lr 3e-4 --average 3 $(ARGS)
 
 languages = --src $(word 1,$(subst -, ,$(1))) --tgt $(word 2,$(subst -, ,$(1)))
 

@@ -77,8 +77,11 @@ def _check_fits(checkpoint: dict) -> None:
     _, config_class, model_class, vocab_keys = TASKS[checkpoint["task"]]
     config, vocab, weights = checkpoint["config"], checkpoint["vocab"], checkpoint["state_dict"]
     fields = {field.name for field in dataclasses.fields(config_class)}
-    if not isinstance(config, dict) or set(config) != fields:
-        unknown = sorted(set(config) ^ fields) if isinstance(config, dict) else config
+    required = {f.name for f in dataclasses.fields(config_class) if f.default is dataclasses.MISSING}
+    if not isinstance(config, dict) or not required <= set(config) <= fields:  # newer settings: defaults
+        unknown = (
+            sorted((set(config) - fields) | (required - set(config))) if isinstance(config, dict) else config
+        )
         raise CheckpointError(f"its config differs in {unknown}.")
     if not isinstance(vocab, dict) or not vocab_keys <= set(vocab):
         raise CheckpointError(f"its vocabulary lacks {sorted(vocab_keys)}.")

@@ -77,9 +77,12 @@ def test_the_make_target_retrains_the_shipped_checkpoint_with_its_recorded_setti
     script = last[1].removeprefix("training.")
     assert added == {key: defaults(script)[key] for key in added}, "a newer flag must default to the old way"
     assert {key: printed[key] for key in recorded} == recorded
-    if "init" in train:  # a two-step recipe: the step before writes what this run started from
-        (before,) = [command for command in first if train["init"]["path"] in command]
-        assert printed_settings(before) == printed_settings(shlex.split(train["init"]["command"])[1:])
+    started_from = train.get("init")
+    for before in reversed(first):  # a recipe in steps: each step writes what the next starts from
+        assert started_from, f"the checkpoint records no run before {last}"
+        assert printed_settings(before) == printed_settings(shlex.split(started_from["command"])[1:])
+        started_from = started_from.get("init")
+    assert started_from is None, "the make target lacks a step the checkpoint records"
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)

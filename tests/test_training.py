@@ -506,3 +506,23 @@ def test_two_processes_step_as_one_process_on_the_union_of_their_batches(tmp_pat
         ddp = torch.load(tmp_path / f"rank{rank}.pt", weights_only=True)
         assert same(ddp, union)  # DistributedDataParallel averaged the two halves' gradients
         assert not same(ddp, half)
+
+
+def test_average_keeps_the_last_epochs_and_validates_their_mean(sources, tmp_path):
+    out = tmp_path / "s.pt"
+    train(sources, out, "--epochs", "3", "--average", "2")
+    resume = torch.load(loop.resume_path(str(out)), weights_only=True)
+    first, last = resume["snapshots"]  # epochs 2 and 3; training went on from the weights as they were
+    assert torch.equal(last["classifier.weight"], resume["model"]["classifier.weight"])
+    assert not torch.equal(first["classifier.weight"], last["classifier.weight"])
+    layer = torch.nn.Linear(2, 1)
+    own = layer.weight.detach().clone()
+    snapshots = [
+        {"weight": torch.ones(1, 2), "bias": torch.zeros(1)},
+        {"weight": torch.zeros(1, 2), "bias": torch.ones(1)},
+    ]
+    with loop._averaged(layer, snapshots):
+        assert torch.equal(layer.weight, torch.full((1, 2), 0.5)) and torch.equal(
+            layer.bias, torch.full((1,), 0.5)
+        )
+    assert torch.equal(layer.weight, own)

@@ -167,12 +167,11 @@ def _training(checkpoint: Path, task: str, train: dict) -> str:
     return "\n\n".join(lines)
 
 
-def _init(init: dict) -> str:
+def _init(init: dict, opening: str = "It started from") -> str:
+    """The run this one started from, and the one before that, back to the first."""
     figures = ", ".join(f"{name} {_figure(value)}" for name, value in _numbers(init["metrics"]).items())
-    return (
-        f"It started from `{init['path']}` (validation: {figures}), written by:\n\n"
-        f"```sh\n{init['command']}\n```"
-    )
+    text = f"{opening} `{init['path']}` (validation: {figures}), written by:\n\n```sh\n{init['command']}\n```"
+    return text + ("\n\n" + _init(init["init"], "That run started from") if "init" in init else "")
 
 
 def _pretraining(progress: dict) -> str:

@@ -1,5 +1,6 @@
 """The one training loop: progress bar, validation each epoch, best checkpoint, resume."""
 
+import contextlib
 import json
 import math
 import os
@@ -37,6 +38,12 @@ class LoopConfig:
     )
     init: str = option(
         "", "start from this checkpoint's weights, vocabulary and model settings (fine-tuning; --scst)"
+    )
+    average: int = option(
+        1,
+        "validate and keep the mean of the last N epochs' weights (checkpoint averaging); "
+        "training goes on from the weights as they are",
+        minimum=1,
     )
     threads: int = option(0, "torch CPU threads (0: torch's default)", minimum=0)
     device: str = option(
@@ -142,10 +149,12 @@ def fit(task: Task, config: LoopConfig, train_info: dict, resumed: dict | None =
     rank, world = distributed(device)
     run = _prepare(task, config, device, world)
     state = {"epoch": 0, "step": 0, "best": -math.inf, "best_metrics": {}, "seconds": 0.0, "history": []}
+    snapshots = []  # the last `config.average` epochs' weights, on the CPU
     if resumed:  # CPU tensors: both copy themselves onto the parameters' device
         task.model.load_state_dict(resumed["model"])
         run.optimizer.load_state_dict(resumed["optimizer"])
         state = {"history": [], **resumed["loop"]}
+        snapshots = resumed.get("snapshots", [])
     total_steps = config.max_steps or config.epochs * (len(task.batches(0)) // world)
     for epoch in range(state["epoch"], config.epochs):
         started = time.time()
@@ -153,7 +162,9 @@ def fit(task: Task, config: LoopConfig, train_info: dict, resumed: dict | None =
             batches = _shard(task.batches(epoch), rank, world)
             train_loss, grad_norm = _train_epoch(task, run, batches, state, total_steps, config)
             task.model.eval()
-            metrics = task.validate() if rank == 0 else {}
+            snapshots = [*snapshots, _weights(task.model)][-config.average :]
+            with _averaged(task.model, snapshots):
+                metrics = task.validate() if rank == 0 else {}
         except KeyboardInterrupt:
             raise SystemExit(
                 f"Interrupted in epoch {epoch + 1}; {config.out} keeps the best checkpoint so far. "
@@ -161,7 +172,9 @@ def fit(task: Task, config: LoopConfig, train_info: dict, resumed: dict | None =
             ) from None
         state["epoch"], state["seconds"] = epoch + 1, state["seconds"] + time.time() - started
         if rank == 0:
-            _end_epoch(task, config, train_info, state, run.optimizer, metrics, train_loss, grad_norm)
+            with _averaged(task.model, snapshots):
+                _end_epoch(task, config, train_info, state, metrics, train_loss, grad_norm)
+            _write_resume(task, config.out, run.optimizer, state, snapshots)
         if world > 1:
             dist.barrier()  # the others wait while rank 0 validates and writes
         if state["step"] >= total_steps:
@@ -186,8 +199,32 @@ def _shard(batches: list, rank: int, world: int) -> list:
     return batches[rank::world][: len(batches) // world] if world > 1 else batches
 
 
-def _end_epoch(task, config, train_info, state, optimizer, metrics, train_loss, grad_norm) -> None:
-    """Record the epoch, keep the best checkpoint, print one line and write the resume state."""
+def _weights(model: nn.Module) -> dict:
+    """A copy of the model's state on the CPU."""
+    return {name: value.detach().to(CPU, copy=True) for name, value in model.state_dict().items()}
+
+
+@contextlib.contextmanager
+def _averaged(model: nn.Module, snapshots: list[dict]):
+    """The model holds the mean of `snapshots` (the floating-point tensors; others as in the last)
+    inside the block, its own weights again after it."""
+    if len(snapshots) < 2:
+        yield
+        return
+    own = _weights(model)
+    mean = {
+        name: torch.stack([s[name] for s in snapshots]).mean(0) if value.is_floating_point() else value
+        for name, value in snapshots[-1].items()
+    }
+    model.load_state_dict(mean)
+    try:
+        yield
+    finally:
+        model.load_state_dict(own)
+
+
+def _end_epoch(task, config, train_info, state, metrics, train_loss, grad_norm) -> None:
+    """Record the epoch, keep the best checkpoint and print one line."""
     epoch = state["epoch"]
     state["history"].append(
         {"epoch": epoch, "train_loss": train_loss, "grad_norm": grad_norm, "validation": metrics}
@@ -200,13 +237,17 @@ def _end_epoch(task, config, train_info, state, optimizer, metrics, train_loss, 
         _record_history(config.out, state["history"])
     saved = f", saved {config.out}" if improved else ""
     print(f"epoch {epoch}: train loss {train_loss:.4f}, validation {_brief(metrics)}{saved}", flush=True)
+
+
+def _write_resume(task: Task, out: str, optimizer, state: dict, snapshots: list[dict]) -> None:
     resume = {
         "checkpoint": task.to_checkpoint(),
         "model": task.model.state_dict(),
         "optimizer": optimizer.state_dict(),
         "loop": state,
+        "snapshots": snapshots,
     }
-    ckpt.atomic_save(move(resume, CPU), resume_path(config.out))  # resumes on any machine
+    ckpt.atomic_save(move(resume, CPU), resume_path(out))  # resumes on any machine
 
 
 def _progress(state: dict) -> dict:
@@ -288,4 +329,6 @@ def describe_run(module: str, argv: list[str], args, initial: dict | None = None
     if initial:
         train = initial["train"]
         run["init"] = {"path": args.init, "command": train["command"], "metrics": initial["metrics"]}
+        if "init" in train:  # the run before that, and so on back to the first
+            run["init"]["init"] = train["init"]
     return run
