@@ -18,6 +18,17 @@ def parse_args(description: str, checkpoint: str) -> argparse.Namespace:
     return args
 
 
+def report(description: str, task: str, checkpoint: str, measure) -> dict:
+    """A benchmark's command line: measure(checkpoint, repeats) for --checkpoint (default `checkpoint`),
+    shown under the task's name; returns the parsed flags."""
+    args = parse_args(description, checkpoint)
+    show(
+        f"{task}: {args.checkpoint}, torch threads {torch.get_num_threads()}",
+        measure(args.checkpoint, args.repeats),
+    )
+    return args
+
+
 def median_ms(function, repeats: int) -> float:
     function()  # warm up
     times = []
@@ -31,6 +42,33 @@ def median_ms(function, repeats: int) -> float:
 def row(label: str, ms: float, note: str = "") -> dict:
     """One measurement as the report keeps it."""
     return {"label": label, "median_ms": round(ms, 2), "note": note}
+
+
+def decoder_rows(
+    decode, analyze, one, batch: list, beam: int, repeats: int, *, verb: str, sample: str, per: str
+):
+    """What both decoders report: `one` input at beam 1 and `beam`, analyzed at `beam`, and `batch` at
+    `beam`. decode(inputs, beam_size) and analyze(input, beam_size) run the model; `verb`, `sample`
+    and `per` name the work ("translate"), the input ("15 words") and the batch's items ("sentences")."""
+    greedy_ms = median_ms(lambda: decode([one], 1), repeats)
+    beam_ms = median_ms(lambda: decode([one], beam), repeats)
+    analyze_ms = median_ms(lambda: analyze(one, beam), repeats)
+    batch_ms = median_ms(lambda: decode(batch, beam), 3)
+    rate, speedup = 1000 * len(batch) / batch_ms, beam_ms / (batch_ms / len(batch))
+    return [
+        row(f"{verb}, {sample}, beam 1", greedy_ms),
+        row(f"{verb}, {sample}, beam {beam}", beam_ms, f"{beam_ms / greedy_ms:.2f}x beam 1"),
+        row(
+            f"analyze with connectivity, {sample}, beam {beam}",
+            analyze_ms,
+            f"{analyze_ms / beam_ms:.2f}x {verb}",
+        ),
+        row(
+            f"{verb}, batch of {len(batch)}, beam {beam}",
+            batch_ms,
+            f"{rate:.1f} {per}/s, {speedup:.1f}x one by one",
+        ),
+    ]
 
 
 def show(title: str, rows: list[dict]) -> None:

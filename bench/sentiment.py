@@ -1,9 +1,7 @@
 """Sentiment inference speed: analyze (with the full trace) vs plain predict, and atlas lookups."""
 
-import torch
-
 import models
-from bench import median_ms, parse_args, row, show
+from bench import median_ms, report, row, show
 from models.atlas import atlas_path, rebuild_command, units_on
 from models.atlas import read as read_atlas
 
@@ -86,11 +84,7 @@ def measure_atlas(checkpoint: str, repeats: int) -> list[dict]:
 
 
 def main() -> None:
-    args = parse_args(__doc__, "checkpoints/sentiment.pt")
-    show(
-        f"sentiment: {args.checkpoint}, torch threads {torch.get_num_threads()}",
-        measure(args.checkpoint, args.repeats),
-    )
+    args = report(__doc__, "sentiment", "checkpoints/sentiment.pt", measure)
     show(f"atlas of {args.checkpoint}", measure_atlas(args.checkpoint, args.repeats))
 
 

@@ -134,6 +134,28 @@ def units_on(values: np.ndarray, threshold: float) -> list[int]:
     return [int(unit) for unit in on[np.argsort(-lowest[on], kind="stable")]]
 
 
+def count_on(values: np.ndarray, units: list[int], threshold: float) -> np.ndarray:
+    """How many of `units` (columns of values [steps, units]) are above `threshold` at each step."""
+    return (values[:, units] > threshold).sum(axis=1)
+
+
+def verdict_turn(step_positive: list[float]) -> tuple[int, int]:
+    """The span where the verdict turns: the token that moves P(positive) most and the next one (the
+    one before, at the end), as (first, last) token."""
+    token = int(np.abs(np.diff(step_positive, prepend=step_positive[0])).argmax())
+    return (token, token + 1) if token + 1 < len(step_positive) else (max(token - 1, 0), token)
+
+
+def reading_window(predictor, text: str, position: int, state: str) -> tuple[list[str], np.ndarray, int]:
+    """A sentiment `predictor`'s reading of a snippet: the tokens of `text` around token `position`
+    (CONTEXT_BEFORE before it, CONTEXT_AFTER after), every unit's `state` value at each [tokens,
+    units], and where `position` is among them."""
+    analysis = predictor.analyze(text)
+    start = max(position - CONTEXT_BEFORE, 0)
+    window = slice(start, position + CONTEXT_AFTER + 1)
+    return analysis.tokens[window], analysis.states[state][window].copy(), position - start
+
+
 def saturation(gate: np.ndarray, low: float = 0.1, high: float = 0.9) -> np.ndarray:
     """Karpathy et al. (2015): per unit of gate values [steps, units], the fraction of steps below `low`
     (left-saturated) and above `high` (right-saturated), as [2, units]."""
@@ -204,6 +226,18 @@ class Atlas:
         """Every unit of `state`, the one that best tells positive from negative texts first."""
         self._check_state(state)
         return self._units[state]
+
+    def rank(self, unit: int, state: str) -> int:
+        """Where `unit` stands in `units(state)`: 0 for the unit that best tells the texts apart."""
+        self._check_unit(unit, state)
+        return next(rank for rank, found in enumerate(self.units(state)) if found.index == unit)
+
+    def ranking(self, state: str) -> list[int]:
+        """The units of `state` by AUC, best first; by the AUC of its layer's h ("layer0.forward.h")
+        where the atlas does not cover `state` ("layer0.forward.input_gate")."""
+        if state not in self.states:
+            state = f"{state.rsplit('.', 1)[0]}.h"
+        return [unit.index for unit in self.units(state)]
 
     def threshold(self, state: str) -> float:
         """The default value above which a unit counts as on: the state's 90th percentile over the

@@ -1,8 +1,7 @@
 """One-to-many: an image -> CNN region features -> attentive LSTM decoder -> a caption, word by word."""
 
-import numbers
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -12,47 +11,36 @@ from torch import nn
 from models import images, vision
 from models.cells import FUSED, step_layer, trace_layer
 from models.checkpoint import CheckpointError
-from models.search import (
-    BOS,
-    EOS,
-    PAD,
-    Step,
-    beam_search,
-    greedy,
-    most_probable,
-    on_device,
-    saliency,
-    until_eos,
-)
-from models.text import PAD as PAD_TOKEN
-from models.text import UNK, Vocab, caption_words
-
-SPECIALS = [PAD_TOKEN, UNK, "<s>", "</s>"]  # ids PAD, UNK, BOS, EOS of models/search.py
+from models.predictor import Decoder
+from models.regions import visible_regions
+from models.search import Step, beam_search, connectivity, most_probable, until_eos
+from models.settings import option
+from models.text import BOS, EOS, PAD, SPECIALS, Vocab, caption_words
 
 
 @dataclass
 class CaptioningConfig:
-    vocab_size: int
-    encoder: str = vision.ENCODER
+    vocab_size: int  # the training captions' words seen at least --min-count times
+    encoder: str = vision.ENCODER  # the frozen image encoder whose region features the decoder reads
     feature_dim: int = vision.FEATURE_DIM
-    embedding_dim: int = 256
-    hidden_dim: int = 512
-    attention_dim: int = 256
-    cell: str = "lstm"
-    dropout: float = 0.5
-    max_length: int = 30  # longest caption produced, in words
+    embedding_dim: int = option(256, "word embedding size", minimum=1)
+    decoder_dim: int = option(512, "decoder state size", minimum=1)
+    attention_dim: int = option(256, "attention scoring size", minimum=1)
+    cell: str = option("lstm", "recurrent cell of the decoder", choices=list(FUSED))
+    dropout: float = option(0.5, "dropout on words and before the output", minimum=0, below=1)
+    max_length: int = option(30, "longest caption produced, in words; longer ones are cut", minimum=2)
 
 
 @dataclass
-class Attended:
+class EncodedImage:
     """The image as every decoder step reads it."""
 
     features: torch.Tensor  # [batch, regions, feature_dim]
     keys: torch.Tensor  # [batch, regions, attention_dim]: W_f f_i, computed once
     mask: torch.Tensor  # [batch, regions], True on the regions attention may read (all but hidden ones)
 
-    def select(self, index: torch.Tensor) -> "Attended":
-        return Attended(self.features[index], self.keys[index], self.mask[index])
+    def select(self, index: torch.Tensor) -> "EncodedImage":
+        return EncodedImage(self.features[index], self.keys[index], self.mask[index])
 
 
 @dataclass
@@ -71,7 +59,7 @@ class Captioner(nn.Module):
     def __init__(self, config: CaptioningConfig):
         super().__init__()
         self.config = config
-        embed, hidden, feature = config.embedding_dim, config.hidden_dim, config.feature_dim
+        embed, hidden, feature = config.embedding_dim, config.decoder_dim, config.feature_dim
         self.embedding = nn.Embedding(config.vocab_size, embed, padding_idx=PAD)
         nn.init.normal_(self.embedding.weight, std=embed**-0.5)  # tied output: logits start near 0
         self.initial = nn.Linear(feature, hidden * (2 if config.cell == "lstm" else 1))
@@ -84,7 +72,7 @@ class Captioner(nn.Module):
         self.output_bias = nn.Parameter(torch.zeros(config.vocab_size))
         self.dropout = nn.Dropout(config.dropout)
 
-    def start(self, features: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[Attended, object]:
+    def start(self, features: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[EncodedImage, object]:
         """Region features [batch, regions, feature_dim] and the regions the decoder may see (mask
         [batch, regions], all if None) -> what the decoder attends to, and the cell's initial state,
         made from the mean of the regions it may see: a hidden region reaches it by no path."""
@@ -94,9 +82,9 @@ class Captioner(nn.Module):
         mean = (features * weights).sum(dim=1) / weights.sum(dim=1)
         initial = torch.tanh(self.initial(mean))[None]  # [1, batch, hidden (x2)]
         state = tuple(initial.chunk(2, dim=-1)) if self.config.cell == "lstm" else initial
-        return Attended(features, self.keys(features), mask), state
+        return EncodedImage(features, self.keys(features), mask), state
 
-    def step(self, tokens: torch.Tensor, state, attended: Attended) -> CaptionStep:
+    def step(self, tokens: torch.Tensor, state, attended: EncodedImage) -> CaptionStep:
         """The one decoder step: previous words [batch] -> next-word logits."""
         h = (state[0] if isinstance(state, tuple) else state)[0]  # [batch, hidden]
         scores = self.score(torch.tanh(attended.keys + self.query(h)[:, None])).squeeze(-1)
@@ -112,18 +100,18 @@ class Captioner(nn.Module):
     def next_token_function(self) -> Step:
         """`step` as the searches call it: tokens [rows] -> (logits [rows, vocab], next state)."""
 
-        def next_token(tokens: torch.Tensor, state, attended: Attended) -> tuple[torch.Tensor, object]:
+        def next_token(tokens: torch.Tensor, state, attended: EncodedImage) -> tuple[torch.Tensor, object]:
             out = self.step(tokens, state, attended)
             return out.logits, out.state
 
         return next_token
 
-    def forward(self, features: torch.Tensor, words_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Teacher forcing over words_in = BOS + caption [batch, steps]:
+    def forward(self, features: torch.Tensor, caption_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Teacher forcing over caption_in = BOS + caption [batch, steps]:
         logits [batch, steps, vocab] and attention [batch, steps, regions]."""
         attended, state = self.start(features)
         logits, attention = [], []
-        for tokens in words_in.unbind(dim=1):
+        for tokens in caption_in.unbind(dim=1):
             step = self.step(tokens, state, attended)
             state = step.state
             logits.append(step.logits)
@@ -141,64 +129,28 @@ class CaptionAnalysis:
     candidates: list[tuple[str, float]]  # the final beam, best first (length-normalised log-prob)
     image: np.ndarray  # [224, 224, 3] uint8: the picture the encoder saw
     alternatives: list[list[tuple[str, float]]]  # per word: the 5 likeliest tokens there, best first
-    saliency: np.ndarray  # [len(tokens), 7, 7]: |d log p(word) / d region features|, each map sums to 1
+    connectivity: np.ndarray  # [len(tokens), 7, 7]: |d log p(word) / d region features|, each map sums to 1
 
 
-def visible_regions(hide: Iterable[tuple[int, int]]) -> torch.Tensor:
-    """The mask [1, 49] of regions the decoder may see: every cell of the 7x7 grid but the (row, col)
-    cells in `hide`."""
-    visible = torch.ones(vision.GRID, vision.GRID, dtype=torch.bool)
-    for cell in hide:
-        visible[_grid_cell(cell)] = False
-    if not visible.any():
-        raise ValueError("All 49 regions are hidden: leave the decoder at least one to look at.")
-    return visible.view(1, -1)
-
-
-def _grid_cell(cell) -> tuple[int, int]:
-    try:
-        row, col = cell
-    except (TypeError, ValueError):
-        row = col = None
-    if not all(isinstance(i, numbers.Integral) and 0 <= i < vision.GRID for i in (row, col)):
-        last = vision.GRID - 1
-        raise ValueError(f"{cell!r} is not a cell of the grid: give (row, column), each from 0 to {last}.")
-    return int(row), int(col)
-
-
-class CaptioningPredictor:
-    """Immutable after loading; safe to share between threads (Streamlit sessions)."""
-
+class CaptioningPredictor(Decoder):
     task = "captioning"
+    config_class = CaptioningConfig
+    model_class = Captioner
+    unit, output = "word", "caption"
 
     def __init__(self, model: Captioner, vocab: Vocab, checkpoint: dict | None = None):
-        if model.config.encoder != vision.ENCODER:
-            raise CheckpointError(
-                f"decoder trained on {model.config.encoder!r} features, not {vision.ENCODER!r}"
-            )
-        self.model = model.eval()
-        self.config = model.config
-        self.vocab = vocab
+        super().__init__(model, vocab, checkpoint)
         self.encoder = vision.ImageEncoder()
-        self.info = {k: checkpoint[k] for k in ("train", "metrics") if k in (checkpoint or {})}
 
     @classmethod
-    def from_checkpoint(cls, checkpoint: dict) -> "CaptioningPredictor":
-        config = CaptioningConfig(**checkpoint["config"])
-        vocab = Vocab(checkpoint["vocab"]["words"])
-        if len(vocab) != config.vocab_size or vocab.tokens[: len(SPECIALS)] != SPECIALS:
-            raise CheckpointError(f"a vocabulary of {len(vocab)} words for a model of {config.vocab_size}")
-        predictor = cls(Captioner(config), vocab, checkpoint)
-        predictor.model.load_state_dict({k: v.float() for k, v in checkpoint["state_dict"].items()})
-        return predictor
+    def read_vocab(cls, entry: dict, config: CaptioningConfig) -> Vocab:
+        if config.encoder != vision.ENCODER:
+            raise CheckpointError(f"decoder trained on {config.encoder!r} features, not {vision.ENCODER!r}")
+        return super().read_vocab(entry, config)
 
-    def to_checkpoint(self) -> dict:
-        return {
-            "task": self.task,
-            "config": asdict(self.config),
-            "vocab": {"words": self.vocab.tokens},
-            "state_dict": self.model.state_dict(),
-        }
+    @property
+    def max_output(self) -> int:
+        return self.config.max_length
 
     @torch.inference_mode()
     def features(self, pictures: list) -> torch.Tensor:
@@ -213,37 +165,20 @@ class CaptioningPredictor:
     @torch.inference_mode()
     def caption_features(self, features: torch.Tensor, beam_size: int = 3, max_length: int | None = None):
         attended, state = self.model.start(features.to(self._device))
-        step, limit = (
-            on_device(self.model.next_token_function(), self._device),
-            max_length or self.config.max_length,
-        )
-        if beam_size == 1:
-            outputs = greedy(step, state, attended, limit)
-        else:
-            outputs = [best[0][0] for best in beam_search(step, state, attended, beam_size, limit)]
-        return [self.words(ids) for ids in outputs]
+        outputs = self.search(state, attended, beam_size, max_length or self.config.max_length)
+        return [self.text(ids) for ids in outputs]
 
-    def words(self, ids: list[int]) -> str:
+    def text(self, ids: list[int]) -> str:
+        """The caption the ids spell, up to the first EOS."""
         return " ".join(self.vocab.tokens[i] for i in until_eos(ids))
 
-    def encode_prefix(self, prefix: str) -> list[int]:
-        """The ids of the words a caption must start with, split as the vocabulary's words are."""
+    def split_prefix(self, prefix: str) -> tuple[list[int], list[str]]:
         words = caption_words(prefix)
-        unknown = [word for word in words if word not in self.vocab.index]
-        if unknown:
-            names, verb = ", ".join(map(repr, unknown)), "is" if len(unknown) == 1 else "are"
-            known = len(self.vocab) - len(SPECIALS)
-            raise ValueError(f"{names} {verb} not among the {known} words the model can write.")
-        if len(words) >= self.config.max_length:
-            raise ValueError(
-                f"The beginning is {len(words)} words long; captions here are under {self.config.max_length}."
-            )
-        return self.vocab.encode(words)
+        return self.vocab.encode(words), words
 
-    @property
-    def _device(self) -> torch.device:
-        """Where the weights are: the CPU in the app, an accelerator while training validates."""
-        return self.model.embedding.weight.device
+    def cannot_write(self, unknown: list[str]) -> str:
+        names, verb = ", ".join(map(repr, unknown)), "is" if len(unknown) == 1 else "are"
+        return f"{names} {verb} not among the {len(self.vocab) - len(SPECIALS)} words the model can write."
 
     @torch.inference_mode()
     def analyze(
@@ -262,37 +197,37 @@ class CaptioningPredictor:
         attended, state = self.model.start(features, mask)
         limit = max_length or self.config.max_length
         beams = beam_search(self.model.next_token_function(), state, attended, beam_size, limit, forced)[0]
-        words = beams[0][0]
-        steps, logits, salient = self._explain(features, mask, words)
+        ids = beams[0][0]
+        steps, logits, connections = self._explain(features, mask, ids)
         return CaptionAnalysis(
-            text=self.words(words),
-            tokens=[self.vocab.tokens[i] for i in words],
-            probabilities=logits.softmax(dim=-1)[torch.arange(len(words)), words].tolist(),
+            text=self.text(ids),
+            tokens=[self.vocab.tokens[i] for i in ids],
+            probabilities=logits.softmax(dim=-1)[torch.arange(len(ids)), ids].tolist(),
             attention=self._attention_maps(steps),
             states=self._trace(steps, state),
-            candidates=[(self.words(ids), score) for ids, score in beams],
+            candidates=[(self.text(output), score) for output, score in beams],
             image=np.asarray(image),
             alternatives=[[(self.vocab.tokens[i], p) for i, p in row] for row in most_probable(logits)],
-            saliency=salient.reshape(len(words), vision.GRID, vision.GRID),
+            connectivity=connections.reshape(len(ids), vision.GRID, vision.GRID),
         )
 
     def _explain(
-        self, features: torch.Tensor, mask: torch.Tensor, words: list[int]
+        self, features: torch.Tensor, mask: torch.Tensor, ids: list[int]
     ) -> tuple[list[CaptionStep], torch.Tensor, np.ndarray]:
-        """`words` teacher-forced through the decoder: its steps and logits [words, vocab], one per
-        word, and the saliency of each word over the regions [words, regions]."""
+        """The caption's word ids teacher-forced through the decoder: its steps and logits [words,
+        vocab], one per word, and the connectivity of each word over the regions [words, regions]."""
         with torch.inference_mode(False), torch.enable_grad():  # analyze runs in inference mode
             regions = features.clone().requires_grad_()
             attended, state = self.model.start(regions, mask)
-            steps = self._teacher_force([*words, EOS], state, attended)  # the end's step too: never empty
-            logits = torch.cat([step.logits for step in steps])[: len(words)]
-            log_probs = logits.log_softmax(dim=-1)[torch.arange(len(words)), words]
-            return steps[: len(words)], logits.detach(), saliency(log_probs, regions)
+            steps = self._teacher_force([*ids, EOS], state, attended)  # the end's step too: never empty
+            logits = torch.cat([step.logits for step in steps])[: len(ids)]
+            log_probs = logits.log_softmax(dim=-1)[torch.arange(len(ids)), ids]
+            return steps[: len(ids)], logits.detach(), connectivity(log_probs, regions)
 
-    def _teacher_force(self, words: list[int], state, attended: Attended) -> list[CaptionStep]:
-        """The decoder's steps that produced `words` (the chosen beam), one per word."""
+    def _teacher_force(self, ids: list[int], state, attended: EncodedImage) -> list[CaptionStep]:
+        """The decoder's steps that produced the word ids (the chosen beam), one per word."""
         steps = []
-        for token in [BOS, *words[:-1]] if words else []:
+        for token in [BOS, *ids[:-1]] if ids else []:
             steps.append(self.model.step(torch.tensor([token]), state, attended))
             state = steps[-1].state
         return steps

@@ -2,14 +2,20 @@
 
 Training runs PyTorch's fused `nn.RNN` / `nn.LSTM` / `nn.GRU`; the heatmaps need what the fused
 kernels hide (cell state, gates). `trace_layer` runs the *same* parameters through the textbook
-equations and returns every intermediate. A test pins both paths together.
+equations and returns every intermediate. A test pins both paths together. `CELL_NAMES` and
+`QUANTITIES` say what a page calls each cell and each traced quantity, `state_label` each traced
+state ("update gate z_t, decoder").
 """
+
+import re
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+CELL_NAMES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}  # each cell of FUSED as people call it
 
 # What `trace_layer` returns per cell type, besides the hidden state h.
 TRACED = {
@@ -17,6 +23,58 @@ TRACED = {
     "lstm": ("h", "c", "input_gate", "forget_gate", "candidate", "output_gate"),
     "gru": ("h", "reset_gate", "update_gate", "candidate"),
 }
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A traced quantity as a page names and explains it."""
+
+    label: str  # "forget gate f_t"
+    meaning: str  # one sentence: what it does, and its range
+    bounds: tuple[float, float] | None  # the range its values stay in; None: unbounded
+
+
+# Every name of TRACED, in the order a page lists them.
+QUANTITIES = {
+    "h": Quantity(
+        "hidden state h_t", "The state the next step and the classifier see, between -1 and 1.", (-1.0, 1.0)
+    ),
+    "c": Quantity(
+        "cell state c_t (LSTM memory)",
+        "The LSTM's memory: c_t = f_t * c_{t-1} + i_t * g_t, unbounded.",
+        None,
+    ),
+    "input_gate": Quantity(
+        "input gate i_t", "How much of the new candidate is written into memory (0 to 1).", (0.0, 1.0)
+    ),
+    "forget_gate": Quantity(
+        "forget gate f_t", "How much of the old memory is kept: 1 keeps it, 0 erases it.", (0.0, 1.0)
+    ),
+    "candidate": Quantity(
+        "candidate content", "The new content proposed from this token (g_t or n_t), -1 to 1.", (-1.0, 1.0)
+    ),
+    "output_gate": Quantity(
+        "output gate o_t", "How much of the memory is shown as h_t = o_t * tanh(c_t).", (0.0, 1.0)
+    ),
+    "reset_gate": Quantity(
+        "reset gate r_t", "How much of the old state the GRU's candidate may look at.", (0.0, 1.0)
+    ),
+    "update_gate": Quantity(
+        "update gate z_t", "How much of the old state is kept: h_t = (1 - z_t) n_t + z_t h_{t-1}.", (0.0, 1.0)
+    ),
+}
+
+
+def state_label(name: str) -> str:
+    """A traced state as a page shows it: its quantity's label, then where it was traced.
+
+    "encoder.layer0.forward.h" -> "hidden state h_t, encoder layer 0 forward", "decoder.update_gate" ->
+    "update gate z_t, decoder"; a bare quantity ("c") -> its label alone.
+    """
+    stream, _, quantity = name.rpartition(".")
+    label = QUANTITIES[quantity].label
+    where = re.sub(r"layer(\d+)", r"layer \1", stream.replace(".", " "))
+    return f"{label}, {where}" if stream else label
 
 
 def cell_type(layer: nn.RNNBase) -> str:
@@ -50,8 +108,7 @@ def trace_layer(
     steps = []
     for t, x_t in enumerate(x_proj):
         state = step(x_t, w_hh @ state["h"] + b_hh, state)
-        if offsets is not None:
-            state = {**state, "h": state["h"] + offsets[t]}
+        state = {**state, "h": state["h"] + offsets[t]}
         steps.append(state)
     return {name: torch.stack([s[name] for s in steps]) for name in TRACED[cell_type(layer)]}
 

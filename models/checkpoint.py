@@ -20,6 +20,14 @@ TRAIN_COMMANDS = {
 }
 
 
+# Settings renamed since checkpoints were written, per task: {old name: new name}. `read` renames them
+# in the model config and the recorded training flags, so old files load and match their make targets.
+RENAMED = {
+    "translation": {"source_language": "src", "target_language": "tgt"},
+    "captioning": {"hidden_dim": "decoder_dim"},
+}
+
+
 def train_command(path: Path, task: str | None = None) -> str:
     return TRAIN_COMMANDS.get(path.stem) or TRAIN_COMMANDS.get(task or "", "make train-<task>")
 
@@ -77,4 +85,19 @@ def read(path: str | Path, task: str | None = None) -> dict:
         )
     if task is not None and checkpoint["task"] != task:
         raise CheckpointError(f"{path} holds a {checkpoint['task']!r} model, not {task!r}. {fix}")
+    return migrate(checkpoint)
+
+
+def migrate(checkpoint: dict) -> dict:
+    """The checkpoint with today's names for the settings RENAMED lists (also in a resume file's)."""
+    renamed = RENAMED.get(checkpoint["task"], {}) if isinstance(checkpoint["task"], str) else {}
+    train = checkpoint.get("train")
+    if isinstance(train, dict) and isinstance(train.get("args"), dict):
+        checkpoint["train"] = {**train, "args": _renamed(train["args"], renamed)}
+    if isinstance(checkpoint.get("config"), dict):
+        checkpoint["config"] = _renamed(checkpoint["config"], renamed)
     return checkpoint
+
+
+def _renamed(settings: dict, renamed: dict) -> dict:
+    return {renamed.get(name, name): value for name, value in settings.items()}

@@ -1,5 +1,5 @@
 """What every decoder shares: greedy and batched beam search over its one-token step function (after
-an optional forced prefix, never writing UNK), the likeliest tokens at each step, and the saliency of
+an optional forced prefix, never writing UNK), the likeliest tokens at each step, and the connectivity of
 outputs over inputs."""
 
 from collections.abc import Callable, Sequence
@@ -8,7 +8,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-PAD, UNK, BOS, EOS = 0, 1, 2, 3  # the ids every decoder vocabulary reserves
+from models.text import BOS, EOS, PAD, UNK
 
 # step(tokens [rows], cell state, attended) -> (logits [rows, vocab], next cell state). `attended`
 # (what the decoder attends to) has a .select(rows); the cell state is a fused cell's (see select_state).
@@ -115,7 +115,7 @@ def most_probable(logits: torch.Tensor, count: int = 5) -> list[list[tuple[int, 
     ]
 
 
-def saliency(log_probs: torch.Tensor, inputs: torch.Tensor) -> np.ndarray:
+def connectivity(log_probs: torch.Tensor, inputs: torch.Tensor) -> np.ndarray:
     """For each output's log-probability (log_probs [outputs], computed from inputs [1, items, dim]),
     the L2 norm of its gradient w.r.t. each input item, normalised to sum to 1: [outputs, items].
 

@@ -1,33 +1,45 @@
 """Many-to-one: a review's tokens -> recurrent encoder -> pooled state -> P(positive)."""
 
 import functools
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
 from models.atlas import Atlas, beside, weights_hash
-from models.checkpoint import CheckpointError
+from models.cells import FUSED
 from models.encoder import RecurrentEncoder
-from models.text import Embedding, Vocab, pad_batch, tokenize
+from models.predictor import Predictor
+from models.settings import option
+from models.text import SPECIALS, Embedding, pad_batch, tokenize
 
 
 @dataclass
 class SentimentConfig:
-    vocab_size: int
-    embedding_dim: int = 128
-    hidden_dim: int = 256
-    num_layers: int = 1
-    bidirectional: bool = False
-    cell: str = "lstm"
-    dropout: float = 0.4
-    max_tokens: int = 800
-    pool_last: bool = True  # also give the classifier the state after the last token
-    word_dropout: float = 0.0  # training only: zero a word's embedding for a whole batch
-    weight_drop: float = 0.0  # training only: DropConnect on the recurrent matrices W_h
-    locked_dropout: bool = False  # training only: one dropout mask per sequence, every step alike
+    vocab_size: int  # the vocabulary built from the training texts (at most --vocab-size words)
+    embedding_dim: int = option(128, "token embedding size", minimum=1)
+    hidden_dim: int = option(256, "recurrent state size per direction", minimum=1)
+    num_layers: int = option(1, "stacked recurrent layers", minimum=1)
+    bidirectional: bool = option(False, "add a backward direction to every layer")
+    cell: str = option("lstm", "recurrent cell", choices=list(FUSED))
+    dropout: float = option(
+        0.4, "dropout on embeddings, between layers and before the classifier", minimum=0, below=1
+    )
+    max_tokens: int = option(800, "tokens read per text; longer texts are cut", minimum=1)
+    pool_last: bool = option(True, "also classify from the state after the last token")
+    word_dropout: float = option(
+        0.0, "zero a word's embedding for a whole batch with this probability (AWD-LSTM)", minimum=0, below=1
+    )
+    weight_drop: float = option(
+        0.0,
+        "DropConnect on the recurrent matrices W_h, a fresh mask each batch (AWD-LSTM)",
+        minimum=0,
+        below=1,
+    )
+    locked_dropout: bool = option(
+        False, "one dropout mask per sequence, the same at every step (variational dropout)"
+    )
 
 
 def pool(outputs: torch.Tensor, lengths: torch.Tensor, last: bool) -> torch.Tensor:
@@ -112,36 +124,11 @@ class SentimentAnalysis:
     truncated: bool
 
 
-class SentimentPredictor:
-    """Immutable after loading; safe to share between threads (Streamlit sessions)."""
-
+class SentimentPredictor(Predictor):
     task = "sentiment"
-    path: Path | None = None  # the checkpoint file, set by models.load; its atlas lies beside it
-
-    def __init__(self, model: SentimentModel, vocab: Vocab, checkpoint: dict | None = None):
-        self.model = model.eval()
-        self.vocab = vocab
-        self.config = model.config
-        self.info = {k: checkpoint[k] for k in ("train", "metrics") if k in (checkpoint or {})}
-
-    @classmethod
-    def from_checkpoint(cls, checkpoint: dict) -> "SentimentPredictor":
-        config = SentimentConfig(**checkpoint["config"])
-        vocab = Vocab(checkpoint["vocab"]["words"])
-        if len(vocab) != config.vocab_size:
-            raise CheckpointError(f"{len(vocab)} words for an embedding of {config.vocab_size}.")
-        model = SentimentModel(config)
-        model.load_state_dict({k: v.float() for k, v in checkpoint["state_dict"].items()})
-        return cls(model, vocab, checkpoint)
-
-    def to_checkpoint(self) -> dict:
-        """The parts of a checkpoint that come from the model (no train or metrics)."""
-        return {
-            "task": self.task,
-            "config": asdict(self.config),
-            "vocab": {"words": self.vocab.tokens},
-            "state_dict": self.model.state_dict(),
-        }
+    config_class = SentimentConfig
+    model_class = SentimentModel
+    specials = SPECIALS[:2]  # a classifier reads: no beginning or end to mark
 
     @functools.cached_property
     def _weights_hash(self) -> str:
@@ -161,11 +148,6 @@ class SentimentPredictor:
         if not tokens:
             raise ValueError("The text has no words or symbols the model can read.")
         return tokens, self.vocab.encode(tokens), truncated
-
-    @property
-    def _device(self) -> torch.device:
-        """Where the weights are: the CPU in the app, an accelerator while training validates."""
-        return self.model.embedding.weight.device
 
     @torch.inference_mode()
     def predict(self, texts: list[str], batch_size: int = 64) -> list[float]:

@@ -8,7 +8,10 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
-PAD, UNK = "<pad>", "<unk>"
+from models.checkpoint import CheckpointError
+
+SPECIALS = ("<pad>", "<unk>", "<s>", "</s>")  # the first entries of every vocabulary, in this order
+PAD, UNK, BOS, EOS = range(len(SPECIALS))  # their ids; a word vocabulary may keep just the first two
 
 # Penn-Treebank-like splitting so raw reviews ("doesn't") and SST-2's pre-tokenized
 # sentences ("does n't") end up as the same tokens. HTML line breaks (IMDB has many) are skipped.
@@ -38,11 +41,11 @@ def token_spans(text: str, max_tokens: int | None = None) -> tuple[list[tuple[in
 
 
 class Vocab:
-    """Token <-> id mapping; id 0 is padding, id 1 stands for every unknown token."""
+    """Token <-> id mapping; id PAD is padding, id UNK stands for every unknown token."""
 
     def __init__(self, tokens: list[str]):
-        if tokens[:2] != [PAD, UNK]:
-            raise ValueError(f"a vocabulary starts with {PAD!r} and {UNK!r}")
+        if tokens[:2] != list(SPECIALS[:2]):
+            raise ValueError(f"a vocabulary starts with {SPECIALS[PAD]!r} and {SPECIALS[UNK]!r}")
         self.tokens = list(tokens)
         self.index = {token: i for i, token in enumerate(self.tokens)}
 
@@ -50,19 +53,31 @@ class Vocab:
     def build(cls, texts: Iterable[list[str]], max_size: int, min_count: int = 2) -> "Vocab":
         counts = Counter(token for tokens in texts for token in tokens)
         common = [t for t, n in counts.most_common(max_size - 2) if n >= min_count]
-        return cls([PAD, UNK, *common])
+        return cls([*SPECIALS[:2], *common])
 
     def __len__(self) -> int:
         return len(self.tokens)
 
     def encode(self, tokens: list[str]) -> list[int]:
-        return [self.index.get(token, 1) for token in tokens]
+        return [self.index.get(token, UNK) for token in tokens]
+
+
+def read_words(entry: dict, size: int, first: tuple[str, ...]) -> Vocab:
+    """A checkpoint's word vocabulary ("words"): `size` words, starting with the specials `first`."""
+    words = entry.get("words") if isinstance(entry, dict) else None
+    if not isinstance(words, list):
+        raise CheckpointError("its vocabulary has no word list.")
+    if tuple(words[: len(first)]) != first:
+        raise CheckpointError(f"its word list does not start with {' '.join(first)}.")
+    if len(words) != size:
+        raise CheckpointError(f"{len(words)} words for an embedding of {size}.")
+    return Vocab(words)
 
 
 def pad_batch(sequences: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Right-padded ids [batch, longest] (pad id 0) and the lengths [batch]."""
+    """Right-padded ids [batch, longest] (PAD) and the lengths [batch]."""
     lengths = torch.tensor([len(s) for s in sequences])
-    ids = torch.zeros(len(sequences), int(lengths.max()), dtype=torch.long)
+    ids = torch.full((len(sequences), int(lengths.max())), PAD, dtype=torch.long)
     for row, sequence in enumerate(sequences):
         ids[row, : len(sequence)] = torch.tensor(sequence)
     return ids, lengths

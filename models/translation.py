@@ -1,7 +1,7 @@
 """Many-to-many: a sentence -> recurrent encoder -> attentive decoder -> its translation."""
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import sentencepiece
@@ -13,47 +13,40 @@ from models.cells import FUSED, step_layer, trace_layer
 from models.checkpoint import CheckpointError
 from models.encoder import RecurrentEncoder
 from models.int8 import Int8Layers, tied_output
-from models.search import (
-    BOS,
-    EOS,
-    PAD,
-    UNK,
-    Step,
-    beam_search,
-    greedy,
-    most_probable,
-    on_device,
-    saliency,
-)
-from models.text import Embedding, pad_batch
+from models.predictor import Decoder
+from models.search import Step, beam_search, connectivity, most_probable
+from models.settings import option
+from models.text import BOS, EOS, PAD, SPECIALS, Embedding, pad_batch
 
 
 @dataclass
 class TranslationConfig:
-    vocab_size: int
-    source_language: str = "de"
-    target_language: str = "en"
-    embedding_dim: int = 256
-    hidden_dim: int = 256  # encoder state per direction
-    decoder_dim: int = 512
-    num_layers: int = 1
-    bidirectional: bool = True
-    cell: str = "gru"
-    dropout: float = 0.3
-    max_source_tokens: int = 100
-    max_target_tokens: int = 100
+    vocab_size: int  # the pieces sentencepiece learned from the training pairs (about --vocab-size)
+    src: str = option("de", "source language (a column or file suffix of the data)")
+    tgt: str = option("en", "target language")
+    embedding_dim: int = option(256, "piece embedding size (shared by source and target)", minimum=1)
+    hidden_dim: int = option(256, "encoder state size per direction", minimum=1)
+    decoder_dim: int = option(512, "decoder state size", minimum=1)
+    num_layers: int = option(1, "encoder layers", minimum=1)
+    bidirectional: bool = option(True, "read the source in both directions")
+    cell: str = option("gru", "recurrent cell", choices=list(FUSED))
+    dropout: float = option(
+        0.3, "dropout on embeddings, between layers and before the output", minimum=0, below=1
+    )
+    max_source_tokens: int = option(100, "source pieces read; longer sentences are cut", minimum=1)
+    max_target_tokens: int = option(100, "longest translation produced, in pieces", minimum=2)
 
 
 @dataclass
-class Attended:
+class EncodedSource:
     """The encoded source as every decoder step reads it."""
 
     outputs: torch.Tensor  # [batch, source_steps, encoder_dim]
     keys: torch.Tensor  # [batch, source_steps, decoder_dim]: W_a h_s, computed once
     mask: torch.Tensor  # [batch, source_steps], True on real tokens
 
-    def select(self, index: torch.Tensor) -> "Attended":
-        return Attended(self.outputs[index], self.keys[index], self.mask[index])
+    def select(self, index: torch.Tensor) -> "EncodedSource":
+        return EncodedSource(self.outputs[index], self.keys[index], self.mask[index])
 
 
 @dataclass
@@ -87,15 +80,15 @@ class Seq2Seq(nn.Module):
         self.dropout = nn.Dropout(config.dropout)
         self.int8 = Int8Layers()  # the output layer as decoding on the CPU runs it
 
-    def encode(self, ids: torch.Tensor, lengths: torch.Tensor) -> tuple[Attended, object, torch.Tensor]:
+    def encode(self, ids: torch.Tensor, lengths: torch.Tensor) -> tuple[EncodedSource, object, torch.Tensor]:
         """Source ids [batch, steps] -> what the decoder attends to, its initial state, and its h_0
         [batch, dim]."""
         return self.encode_embedded(self.embedding(ids), lengths)
 
     def encode_embedded(
         self, embedded: torch.Tensor, lengths: torch.Tensor
-    ) -> tuple[Attended, object, torch.Tensor]:
-        """`encode` from the source's embeddings [batch, steps, embedding_dim]: saliency's inputs."""
+    ) -> tuple[EncodedSource, object, torch.Tensor]:
+        """`encode` from the source's embeddings [batch, steps, embedding_dim]: connectivity's inputs."""
         outputs = self.encoder(self.dropout(embedded), lengths)
         mask = torch.arange(embedded.size(1), device=embedded.device)[None, :] < lengths[:, None]
         mean = (outputs * mask[:, :, None]).sum(dim=1) / lengths[:, None]
@@ -103,10 +96,10 @@ class Seq2Seq(nn.Module):
         state = h0[None].contiguous()  # [1, batch, decoder_dim]
         if self.config.cell == "lstm":
             state = (state, torch.zeros_like(state))
-        return Attended(outputs, self.attention(outputs), mask), state, h0
+        return EncodedSource(outputs, self.attention(outputs), mask), state, h0
 
     def decode(
-        self, tokens: torch.Tensor, state, attended: Attended, output: Callable | None = None
+        self, tokens: torch.Tensor, state, attended: EncodedSource, output: Callable | None = None
     ) -> DecoderStep:
         """The decoder over tokens [batch, steps], teacher-forced. `output`: the output layer to use
         instead of the float one (the searches' int8 copy, for logits that match theirs)."""
@@ -128,7 +121,7 @@ class Seq2Seq(nn.Module):
         weights anew on every call) and, on the CPU, an int8 output layer (models/int8.py)."""
         output = tied_output(self)
 
-        def next_token(tokens: torch.Tensor, state, attended: Attended) -> tuple[torch.Tensor, object]:
+        def next_token(tokens: torch.Tensor, state, attended: EncodedSource) -> tuple[torch.Tensor, object]:
             hidden, state = step_layer(self.decoder, self.dropout(self.embedding(tokens)), state)
             scores = (attended.keys @ hidden[:, :, None]).squeeze(-1)  # [rows, source_steps]
             attention = scores.masked_fill(~attended.mask, float("-inf")).softmax(dim=-1)
@@ -155,80 +148,55 @@ class TranslationAnalysis:
     candidates: list[tuple[str, float]]  # the final beam, best first
     truncated: bool
     alternatives: list[list[tuple[str, float]]]  # per target token: the 5 likeliest pieces there, best first
-    saliency: np.ndarray  # [len(target_tokens), len(source_tokens)]: |d log p(piece) / d source embedding|
+    connectivity: (
+        np.ndarray
+    )  # [len(target_tokens), len(source_tokens)]: |d log p(piece) / d source embedding|
 
 
-class TranslationPredictor:
-    """Immutable after loading; safe to share between threads (Streamlit sessions)."""
-
+class TranslationPredictor(Decoder):
     task = "translation"
-
-    def __init__(self, model: Seq2Seq, sentencepiece_model: bytes, checkpoint: dict | None = None):
-        self.model = model.eval()
-        self.config = model.config
-        self.sentencepiece_model = sentencepiece_model
-        self.pieces = sentencepiece.SentencePieceProcessor(model_proto=sentencepiece_model)
-        self.info = {k: checkpoint[k] for k in ("train", "metrics") if k in (checkpoint or {})}
-
-    @property
-    def source_language(self) -> str:
-        return self.config.source_language
-
-    @property
-    def target_language(self) -> str:
-        return self.config.target_language
+    config_class = TranslationConfig
+    model_class = Seq2Seq
+    unit, output = "piece", "translation"
 
     @classmethod
-    def from_checkpoint(cls, checkpoint: dict) -> "TranslationPredictor":
-        config = TranslationConfig(**checkpoint["config"])
+    def read_vocab(cls, entry: dict, config: TranslationConfig) -> sentencepiece.SentencePieceProcessor:
+        """The sentencepiece model the checkpoint holds."""
         try:
-            predictor = cls(Seq2Seq(config), checkpoint["vocab"]["sentencepiece"], checkpoint)
-        except (RuntimeError, TypeError) as error:  # what sentencepiece raises on a damaged model
+            pieces = sentencepiece.SentencePieceProcessor(model_proto=entry["sentencepiece"])
+        except (RuntimeError, TypeError, KeyError) as error:  # what sentencepiece raises on a damaged model
             raise CheckpointError(f"its sentencepiece model cannot be read ({error}).") from None
-        if predictor.pieces.get_piece_size() != config.vocab_size:
+        if pieces.get_piece_size() != config.vocab_size:
             raise CheckpointError(
-                f"{predictor.pieces.get_piece_size()} pieces for a vocabulary of {config.vocab_size}"
+                f"{pieces.get_piece_size()} pieces for a vocabulary of {config.vocab_size}."
             )
-        weights = {k: v.float() for k, v in checkpoint["state_dict"].items()}
-        predictor.model.load_state_dict(weights)
-        return predictor
+        return pieces
 
-    def to_checkpoint(self) -> dict:
-        pieces = [self.pieces.id_to_piece(i) for i in range(self.pieces.get_piece_size())]
-        return {
-            "task": self.task,
-            "config": asdict(self.config),
-            "vocab": {"pieces": pieces, "sentencepiece": self.sentencepiece_model},
-            "state_dict": self.model.state_dict(),
-        }
+    def vocab_entry(self) -> dict:
+        pieces = [self.vocab.id_to_piece(i) for i in range(self.vocab.get_piece_size())]
+        return {"pieces": pieces, "sentencepiece": self.vocab.serialized_model_proto()}
+
+    @property
+    def max_output(self) -> int:
+        return self.config.max_target_tokens
 
     def encode(self, text: str) -> tuple[list[int], bool]:
         if not isinstance(text, str) or not text.strip():
             raise ValueError("Enter a sentence to translate: the input is empty.")
-        ids = self.pieces.encode(text.strip())
+        ids = self.vocab.encode(text.strip())
         if not ids:
             raise ValueError("The sentence has no characters the model can read.")
         limit = self.config.max_source_tokens
         return ids[:limit], len(ids) > limit
 
-    def encode_prefix(self, prefix: str) -> list[int]:
-        """The pieces of a target-language beginning the translation must start with (no EOS)."""
-        ids = self.pieces.encode(prefix)
-        unknown = [piece for i, piece in zip(ids, self.pieces.encode(prefix, out_type=str)) if i == UNK]
-        if unknown:
-            raise ValueError(f"The model cannot write {' '.join(unknown)!r}: its pieces do not cover it.")
-        limit = self.config.max_target_tokens
-        if len(ids) >= limit:
-            raise ValueError(f"The beginning is {len(ids)} pieces long; translations here are under {limit}.")
-        return ids
+    def split_prefix(self, prefix: str) -> tuple[list[int], list[str]]:
+        return self.vocab.encode(prefix), self.vocab.encode(prefix, out_type=str)
+
+    def cannot_write(self, unknown: list[str]) -> str:
+        return f"The model cannot write {' '.join(unknown)!r}: its pieces do not cover it."
 
     def _max_length(self, source_length: int, max_length: int | None) -> int:
         return max_length or min(2 * source_length + 10, self.config.max_target_tokens)
-
-    @property
-    def _device(self) -> torch.device:
-        """Where the weights are: the CPU in the app, an accelerator while training validates."""
-        return self.model.embedding.weight.device
 
     @torch.inference_mode()
     def translate(self, texts: list[str], beam_size: int = 5, max_length: int | None = None) -> list[str]:
@@ -236,13 +204,8 @@ class TranslationPredictor:
         sources = [self.encode(text)[0] for text in texts]
         ids, lengths = pad_batch(sources)
         attended, state, _ = self.model.encode(ids.to(self._device), lengths.to(self._device))
-        limit = self._max_length(int(lengths.max()), max_length)
-        step = on_device(self.model.next_token_function(), self._device)
-        if beam_size == 1:
-            outputs = greedy(step, state, attended, limit)
-        else:
-            outputs = [best[0][0] for best in beam_search(step, state, attended, beam_size, limit)]
-        return [self.pieces.decode(output) for output in outputs]
+        outputs = self.search(state, attended, beam_size, self._max_length(int(lengths.max()), max_length))
+        return [self.vocab.decode(output) for output in outputs]
 
     @torch.inference_mode()
     def analyze(
@@ -256,34 +219,34 @@ class TranslationPredictor:
         limit = self._max_length(len(source), max_length)
         beams = beam_search(self.model.next_token_function(), state, attended, beam_size, limit, forced)[0]
         output = beams[0][0] + [EOS]
-        logits, attention, salient = self._explain(source, output)
+        logits, attention, connections = self._explain(source, output)
         embedded = self.model.embedding(torch.tensor([BOS, *output[:-1]]))
         decoder = trace_layer(self.model.decoder, embedded, initial=h0[0])
         encoder = self.model.encoder.trace(self.model.embedding(ids[0]))
         return TranslationAnalysis(
-            text=self.pieces.decode(beams[0][0]),
-            source_tokens=[self.pieces.id_to_piece(i) for i in source],
-            target_tokens=[self.pieces.id_to_piece(i) for i in output[:-1]] + ["</s>"],
+            text=self.vocab.decode(beams[0][0]),
+            source_tokens=[self.vocab.id_to_piece(i) for i in source],
+            target_tokens=[self.vocab.id_to_piece(i) for i in output[:-1]] + [SPECIALS[EOS]],
             attention=attention.numpy(),
             encoder_states={name: values.numpy() for name, values in encoder.items()},
             decoder_states={f"decoder.{name}": values.numpy() for name, values in decoder.items()},
-            candidates=[(self.pieces.decode(ids), score) for ids, score in beams],
+            candidates=[(self.vocab.decode(ids), score) for ids, score in beams],
             truncated=truncated,
-            alternatives=[[(self.pieces.id_to_piece(i), p) for i, p in row] for row in most_probable(logits)],
-            saliency=salient,
+            alternatives=[[(self.vocab.id_to_piece(i), p) for i, p in row] for row in most_probable(logits)],
+            connectivity=connections,
         )
 
     def _explain(self, source: list[int], output: list[int]) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
         """`output` teacher-forced through the decoder after `source`: its logits [steps, vocab] as
-        the search's output layer gives them, attention [steps, source_steps], and the saliency of
+        the search's output layer gives them, attention [steps, source_steps], and the connectivity of
         each output piece over the source pieces (through the float layer: int8 has no gradient)."""
         with torch.inference_mode(False), torch.enable_grad():  # analyze runs in inference mode
             embedded = self.model.embedding(torch.tensor([source])).detach().requires_grad_()
             attended, state, _ = self.model.encode_embedded(embedded, torch.tensor([len(source)]))
             step = self.model.decode(torch.tensor([[BOS, *output[:-1]]]), state, attended)
             log_probs = step.logits[0].log_softmax(dim=-1)[torch.arange(len(output)), output]
-            salient = saliency(log_probs, embedded)
+            connections = connectivity(log_probs, embedded)
         attended, state, _ = self.model.encode(torch.tensor([source]), torch.tensor([len(source)]))
         targets = torch.tensor([[BOS, *output[:-1]]])
         logits = self.model.decode(targets, state, attended, tied_output(self.model)).logits[0]
-        return logits, step.attention[0].detach(), salient
+        return logits, step.attention[0].detach(), connections

@@ -3,6 +3,7 @@
 import streamlit as st
 
 import ui
+from models.units import state_domain
 from ui import charts, navigation
 
 navigation.setup(__file__)
@@ -40,4 +41,5 @@ for column, direction, seen in ((left, "forward", seen_forward), (right, "backwa
         st.markdown(f"**{direction}**: what h_t has read at step {t + 1}")
         st.html(charts.token_strip(tokens, seen))
         values = result.encoder_states[name]
-        st.vega_lite_chart(charts.heatmap(values, tokens, domain=(-1.0, 1.0), title=name), width="stretch")
+        chart = charts.heatmap(values, tokens, domain=state_domain(name, values), title=name)
+        st.vega_lite_chart(chart, width="stretch")

@@ -4,10 +4,12 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from models.cells import CELL_NAMES
 from models.gradients import gradient_through_time
 from ui import charts, navigation
 
-CELLS = {"vanilla RNN": "sentiment-rnn", "LSTM": "sentiment", "GRU": "sentiment-gru"}
+CHECKPOINT_OF_CELL = {"rnn": "sentiment-rnn", "lstm": "sentiment", "gru": "sentiment-gru"}
+VANILLA = CELL_NAMES["rnn"]
 EXAMPLE = (
     "The first half hour was slow and the acting felt wooden, and I almost left. Then the story "
     "found its feet, the two leads were wonderful together and the ending moved me to tears."
@@ -27,10 +29,10 @@ with st.form("bptt_form"):
     st.form_submit_button("Backpropagate", type="primary")
 
 traces = {}
-for label, name in CELLS.items():
+for cell, name in CHECKPOINT_OF_CELL.items():
     model = ui.load_model(name, "sentiment")
     try:
-        traces[label] = ui.analyze(model, text, how=gradient_through_time)
+        traces[CELL_NAMES[cell]] = ui.analyze(model, text, how=gradient_through_time)
     except ValueError as error:
         st.warning(str(error))
         st.stop()
@@ -51,8 +53,8 @@ right.vega_lite_chart(
 st.caption(f"{len(tokens)} tokens; step k is token k (hover a point to see it). Last token: “{tokens[-1]}”.")
 
 st.subheader("Exploding gradients, and clipping")
-vanilla = ui.load_model(CELLS["vanilla RNN"], "sentiment")
-trained = traces["vanilla RNN"].spectral_radius
+vanilla = ui.load_model(CHECKPOINT_OF_CELL["rnn"], "sentiment")
+trained = traces[VANILLA].spectral_radius
 st.markdown(
     f"The trained vanilla cell's $W_h$ has spectral radius **{trained:.2f}**. Rescale it: above 1 "
     "the backward products can grow instead of shrink, but a saturated tanh damps them: push the "
@@ -64,10 +66,10 @@ radius = left.slider("Spectral radius of W_h", 0.25, 16.0, round(trained * 4) / 
 clip = right.slider("Clip the gradient norm at", 0.1, 10.0, 1.0, 0.1, key="bptt_clip")
 scaled = ui.analyze(vanilla, text, how=gradient_through_time, radius=radius)
 compare = pd.DataFrame(
-    [{"step k": k, "W_h": "trained", "‖dy/dh_k‖": v} for k, v in enumerate(traces["vanilla RNN"].hidden)]
+    [{"step k": k, "W_h": "trained", "‖dy/dh_k‖": v} for k, v in enumerate(traces[VANILLA].hidden)]
     + [{"step k": k, "W_h": f"radius {radius:.2f}", "‖dy/dh_k‖": v} for k, v in enumerate(scaled.hidden)]
 )
-st.vega_lite_chart(charts.curves(compare, "step k", "‖dy/dh_k‖", "W_h", log=True, title="vanilla RNN"))
+st.vega_lite_chart(charts.curves(compare, "step k", "‖dy/dh_k‖", "W_h", log=True, title=VANILLA))
 norm = scaled.recurrent_weight
 a, b, c = st.columns(3)
 a.metric("‖dy/dW_h‖", f"{norm:.3g}")

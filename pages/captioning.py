@@ -7,11 +7,13 @@ import numpy as np
 import streamlit as st
 
 import ui
-from models.captioning import SPECIALS
+from models.cells import state_label
 from models.images import FORMATS, ImageError
-from models.text import UNK, caption_words
+from models.regions import region_cell, region_names
+from models.text import SPECIALS, UNK, caption_words
+from models.units import UNIT_ORDERS, state_domain
 from models.vision import GRID
-from ui import charts, downloads, navigation, share
+from ui import charts, downloads, navigation, pictures
 
 GALLERY = Path(__file__).resolve().parents[1] / "assets" / "gallery"
 # The first photo is the nearest to Flickr8k's people outdoors; the others show how it fares outside it.
@@ -24,7 +26,7 @@ PHOTOS = {
     "Grace Hopper": "hopper.jpg",
 }
 SOURCES = ("Sample photos", "Upload", "Camera")
-REGIONS = charts.region_names(GRID)  # "A1" (top left) ... "G7", row by row, as the model's grid
+REGIONS = region_names()  # "A1" (top left) ... "G7", row by row, as the model's grid
 MAX_PREFIX = 200  # characters
 # The vocabulary's special tokens as a caption shows them: a person reads "<unk>" as a glitch.
 READABLE = dict(zip(SPECIALS, ["[padding]", "[a rare word]", "[start]", "[end of caption]"]))
@@ -40,7 +42,7 @@ def readable_text(text: str) -> str:
 
 def framed(picture: np.ndarray, hide: tuple) -> np.ndarray:
     """The picture with the hidden cells framed."""
-    return charts.framed(picture, hide, GRID)
+    return pictures.framed(picture, hide, GRID)
 
 
 def analyze(model, picture: bytes, beam_size: int, max_length: int, prefix: str = "", hide: tuple = ()):
@@ -59,7 +61,7 @@ def model_ui() -> tuple[str, object]:
         "Model",
         names,
         key="captioning_model",
-        bind=share.LINK,
+        bind=ui.LINK,
         help="Every captioning checkpoint in checkpoints/, yours too (README: captions for your own images).",
     )
     return name, ui.load_model(name, "captioning")
@@ -82,23 +84,19 @@ def decoding_ui() -> tuple[int, int]:
     """Beam size and maximum length."""
     left, right = st.columns(2)
     beam_size = left.slider(
-        "Beam size", 1, 8, 3, key="captioning_beam", bind=share.LINK, help="1 is greedy decoding."
+        "Beam size", 1, 8, 3, key="captioning_beam", bind=ui.LINK, help="1 is greedy decoding."
     )
-    max_length = right.slider(
-        "Maximum length (words)", 3, 30, 20, key="captioning_max_length", bind=share.LINK
-    )
+    max_length = right.slider("Maximum length (words)", 3, 30, 20, key="captioning_max_length", bind=ui.LINK)
     return beam_size, max_length
 
 
 def input_ui() -> tuple[bytes | None, str | None]:
     """The chosen image's file bytes (None until there is one) and the sample photo's name (None for
     the user's own)."""
-    source = st.segmented_control(
-        "Image", SOURCES, default=SOURCES[0], key="captioning_source", bind=share.LINK
-    )
+    source = st.segmented_control("Image", SOURCES, default=SOURCES[0], key="captioning_source", bind=ui.LINK)
     if source in (SOURCES[0], None):
         name = st.pills(
-            "Sample photo", list(PHOTOS), default=next(iter(PHOTOS)), key="captioning_photo", bind=share.LINK
+            "Sample photo", list(PHOTOS), default=next(iter(PHOTOS)), key="captioning_photo", bind=ui.LINK
         )
         st.caption(
             "Public-domain and CC0 photos from scikit-image and matplotlib (assets/gallery/README.md)."
@@ -145,7 +143,7 @@ def whatif_ui(image: np.ndarray) -> tuple[list[str], str]:
         "Hidden cells",
         REGIONS,
         key="captioning_hide",
-        bind=share.LINK,
+        bind=ui.LINK,
         placeholder="None: the decoder sees everything",
     )
     hidden = sorted(hidden, key=REGIONS.index)  # in grid order, however they were picked
@@ -160,7 +158,7 @@ def whatif_ui(image: np.ndarray) -> tuple[list[str], str]:
     prefix = st.text_input(
         "…the caption had to start with",
         key="captioning_prefix",
-        bind=share.LINK,
+        bind=ui.LINK,
         max_chars=MAX_PREFIX,
         placeholder="e.g. a dog",
         help="These words are written first, whatever the model thinks; it goes on from there.",
@@ -229,9 +227,11 @@ def captions_ui(before, after, hidden: list[str], prefix: str, hide: tuple) -> N
     if before.tokens and after.tokens:
         st.markdown("**Where it looked, over the whole caption**")
         own, changed, gained = st.columns(3)
-        own.image(framed(charts.caption_overlay(before.image, before.attention), hide), caption="own caption")
-        changed.image(framed(charts.caption_overlay(after.image, after.attention), hide), caption="what if")
-        moved = charts.attention_gained(after.image, before.attention, after.attention)
+        own.image(
+            framed(pictures.caption_overlay(before.image, before.attention), hide), caption="own caption"
+        )
+        changed.image(framed(pictures.caption_overlay(after.image, after.attention), hide), caption="what if")
+        moved = pictures.attention_gained(after.image, before.attention, after.attention)
         gained.image(framed(moved, hide), caption="where attention moved to")
         st.caption(
             "Bright: the most attention, averaged over the caption's words. Hidden cells framed in red."
@@ -253,7 +253,7 @@ def alternatives_ui(result, index: int) -> None:
         elif special:
             note = (
                 f"The model's one token for every word too rare in its training captions: it cannot "
-                f"say which word it means, so captions never contain {READABLE[UNK]} or another "
+                f"say which word it means, so captions never contain {READABLE[SPECIALS[UNK]]} or another "
                 "bracketed token."
             )
         else:
@@ -275,7 +275,7 @@ def word_ui(result, hide: tuple, whatif: bool) -> None:
     st.subheader("Word by word")
     st.caption(
         f"The {'what-if ' if whatif else ''}caption, one word at a time. Before each word the decoder "
-        "weighs the 7×7 regions (attention, each map sums to 1); saliency shows which regions' "
+        "weighs the 7×7 regions (attention, each map sums to 1); connectivity shows which regions' "
         "features would most change that word's probability. The two often differ."
     )
     if not result.tokens:
@@ -287,15 +287,15 @@ def word_ui(result, hide: tuple, whatif: bool) -> None:
     index = st.select_slider(
         "Word", range(len(words)), format_func=lambda i: f"{i + 1}. {words[i]}", key="captioning_word"
     )
-    attention, saliency, alternatives = st.columns(3)
+    attention, connectivity, alternatives = st.columns(3)
     attention.image(
-        framed(charts.attention_overlay(result.image, result.attention[index]), hide),
+        framed(pictures.attention_overlay(result.image, result.attention[index]), hide),
         caption=f"attention before writing “{words[index]}”: where it looked",
         width="stretch",
     )
-    saliency.image(
-        framed(charts.attention_overlay(result.image, result.saliency[index]), hide),
-        caption=f"saliency of “{words[index]}”: what its probability depends on",
+    connectivity.image(
+        framed(pictures.attention_overlay(result.image, result.connectivity[index]), hide),
+        caption=f"connectivity of “{words[index]}”: what its probability depends on",
         width="stretch",
     )
     with alternatives:
@@ -303,7 +303,7 @@ def word_ui(result, hide: tuple, whatif: bool) -> None:
     st.caption("Attention before every word:")
     for start in range(0, len(words), 8):
         for column, i in zip(st.columns(8), range(start, min(start + 8, len(words)))):
-            column.image(charts.attention_overlay(result.image, result.attention[i]), caption=words[i])
+            column.image(pictures.attention_overlay(result.image, result.attention[i]), caption=words[i])
 
 
 def states_ui(result) -> None:
@@ -314,15 +314,15 @@ def states_ui(result) -> None:
     )
     names = sorted(result.states, key=lambda name: name != "h")
     left, right = st.columns(2)
-    name = left.selectbox("State", names, key="captioning_state")
-    order = right.selectbox("Order units by", charts.UNIT_ORDERS, key="captioning_order")
+    name = left.selectbox("State", names, format_func=state_label, key="captioning_state")
+    order = right.selectbox("Order units by", UNIT_ORDERS, key="captioning_order")
     values = result.states[name]
     chart = charts.heatmap(
         values,
         [readable(token) for token in result.tokens],
-        domain=charts.state_domain(name, values),
+        domain=state_domain(name, values),
         order=order,
-        title=name,
+        title=state_label(name),
         x_title="step (word written)",
     )
     st.vega_lite_chart(chart, width="stretch")
@@ -331,16 +331,16 @@ def states_ui(result) -> None:
 def download_ui(result, stem: str) -> None:
     st.subheader("Keep the analysis")
     st.caption(
-        "The words with their probabilities, each word's attention and saliency over the regions "
+        "The words with their probabilities, each word's attention and connectivity over the regions "
         "(named as on the grid) and every traced state of the decoder."
     )
     arrays = {
         "probability": np.array(result.probabilities),
         "attention": result.attention,
-        "saliency": result.saliency,
+        "connectivity": result.connectivity,
         **{f"state.{name}": values for name, values in result.states.items()},
     }
-    downloads.download_ui(stem, result.tokens, arrays, {"attention": REGIONS, "saliency": REGIONS})
+    downloads.download_ui(stem, result.tokens, arrays, {"attention": REGIONS, "connectivity": REGIONS})
 
 
 navigation.setup(__file__)
@@ -369,7 +369,7 @@ except ImageError as error:
 controls, captions = st.columns([2, 3], gap="large")
 with controls:
     hidden, prefix = whatif_ui(before.image)
-hide = tuple(divmod(REGIONS.index(cell), GRID) for cell in hidden)
+hide = tuple(region_cell(cell) for cell in hidden)
 with captions:
     after = whatif_result(model, picture, beam_size, max_length, prefix, hide)
     captions_ui(before, after, hidden, prefix, hide)

@@ -5,11 +5,12 @@ import json
 import pandas as pd
 import streamlit as st
 
+from models.cells import CELL_NAMES
 from models.recall import SYMBOLS, train_recall
 from ui import charts, navigation
 from ui.navigation import ROOT
 
-CELLS = ["rnn", "lstm", "gru"]
+TRAINED_CELLS = list(CELL_NAMES)  # every cell type, trained side by side
 RECORDED = ROOT / "assets" / "recall-default.json"  # written by `python -m training.recall`
 
 
@@ -38,9 +39,9 @@ def train_live(distractors: int, steps: int, seed: int) -> None:
     st.button("Stop", key="recall_stop", help="Stops the run; the curves so far stay.")
     progress, chart = st.progress(0.0, "training…"), st.empty()
     curves = st.session_state["recall_curves"]
-    for point in train_recall(CELLS, distractors, steps, seed=seed):
+    for point in train_recall(TRAINED_CELLS, distractors, steps, seed=seed):
         curves.append(point.__dict__)
-        if point.cell == CELLS[-1] and (point.step % 10 == 0 or point.step in (1, steps)):
+        if point.cell == TRAINED_CELLS[-1] and (point.step % 10 == 0 or point.step in (1, steps)):
             progress.progress(point.step / steps, f"step {point.step} of {steps}")
             chart.vega_lite_chart(charts.curves(pd.DataFrame(curves), "step", "loss", "cell", title="loss"))
     progress.empty()
@@ -55,7 +56,7 @@ def curves_ui(frame: pd.DataFrame) -> None:
     left.vega_lite_chart(charts.curves(frame, "step", "loss", "cell", title="training loss"))
     right.vega_lite_chart(charts.curves(frame, "step", "accuracy (last 20 steps)", "cell", title="accuracy"))
     final = frame.groupby("cell")["accuracy (last 20 steps)"].last()
-    st.markdown(" · ".join(f"**{cell}** {final[cell]:.0%}" for cell in CELLS if cell in final))
+    st.markdown(" · ".join(f"**{cell}** {final[cell]:.0%}" for cell in TRAINED_CELLS if cell in final))
 
 
 def recorded_ui() -> None:

@@ -1,13 +1,15 @@
 """Translation page (many to many): a sentence in, its translation out, and what if it began otherwise."""
 
-import re
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
 import ui
-from ui import charts, downloads, navigation, share
+from models.cells import state_label
+from models.pieces import piece_labels, special_pieces, written
+from models.units import state_domain
+from ui import charts, downloads, navigation
 
 LANGUAGES = {"de": "German", "en": "English", "fr": "French", "cs": "Czech"}
 EXAMPLES = {  # by source language; the first is the page's default
@@ -36,7 +38,6 @@ DATA = {  # what a folder or hub name of the training data holds, in a reader's 
     "multi30k": "Multi30k's descriptions of photos (people, animals, streets, sports)",
     "tatoeba_eng_deu": "Tatoeba's short everyday sentences (greetings, questions, “I'm tired.”)",
 }
-SPECIAL = {"<pad>", "<unk>", "<s>", "</s>"}  # no typed beginning can make the model write these
 VIEWS = ["Attention and connectivity", "Hidden states", "Final beam"]
 WIDE = 36  # input pieces beyond which the two matrices stand one under the other
 QUOTED = 60  # characters of a beginning quoted back
@@ -48,18 +49,8 @@ def language(code: str) -> str:
     return LANGUAGES.get(code, code)
 
 
-def plain(text: str) -> str:
-    """`text` as Markdown that shows it as written: no emphasis, links, LaTeX or emoji codes."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$:])", r"\\\1", text)
-
-
 def quoted(text: str) -> str:
     return f"“{text if len(text) <= QUOTED else text[: QUOTED - 1] + '…'}”"
-
-
-def written(pieces: list[str]) -> str:
-    """The text that sentencepiece pieces spell."""
-    return "".join(pieces).replace(charts.WORD_START, " ").strip()
 
 
 def analyze(model, text: str, beam_size: int, prefix: str):
@@ -82,7 +73,7 @@ def learned_from(model) -> str:
 def start_over() -> None:
     """Another model reads another language: its first example, and no forced beginning."""
     info = ui.checkpoint_info(st.session_state["translation_model"])
-    st.session_state["translation_text"] = next(iter(EXAMPLES.get(info["config"]["source_language"], [])), "")
+    st.session_state["translation_text"] = next(iter(EXAMPLES.get(info["config"]["src"], [])), "")
     st.session_state["translation_prefix"] = ""
 
 
@@ -95,13 +86,13 @@ def model_ui() -> str:
     names = ui.checkpoint_names("translation") or ["translation-de-en"]  # none: loading it says how to train
     help = "Every translation checkpoint in the checkpoints folder, yours included."
     return st.selectbox(
-        "Model", names, key="translation_model", bind=share.LINK, on_change=start_over, help=help
+        "Model", names, key="translation_model", bind=ui.LINK, on_change=start_over, help=help
     )
 
 
 def examples_ui(model) -> None:
     """The example sentences in the model's source language; the first is the sentence to start with."""
-    sentences = EXAMPLES.get(model.source_language, [])
+    sentences = EXAMPLES.get(model.config.src, [])
     st.session_state.setdefault("translation_text", next(iter(sentences), ""))
     if sentences:
         examples = {sentence: sentence for sentence in sentences}
@@ -110,22 +101,22 @@ def examples_ui(model) -> None:
 
 def input_ui(model) -> tuple[str, int, str]:
     """The sentence, the beam size and the beginning the translation is made to start with."""
-    target = language(model.target_language)
+    target = language(model.config.tgt)
     with st.form("translation_form"):
         read = (
             f"The model reads the first {model.config.max_source_tokens} pieces (words and parts of words)."
         )
         text = st.text_area(
-            "Sentence", key="translation_text", height=80, max_chars=TYPED, bind=share.LINK, help=read
+            "Sentence", key="translation_text", height=80, max_chars=TYPED, bind=ui.LINK, help=read
         )
         left, right = st.columns([1, 2])
         beam_size = left.slider(
-            "Beam size", 1, 8, 5, key="translation_beam", bind=share.LINK, help="1 is greedy."
+            "Beam size", 1, 8, 5, key="translation_beam", bind=ui.LINK, help="1 is greedy."
         )
         prefix = right.text_input(
             "Start the translation with",
             key="translation_prefix",
-            bind=share.LINK,
+            bind=ui.LINK,
             max_chars=TYPED,
             placeholder=f"whole {target} words",
             help="Type whole words: the model goes on after the last one, so a cut word (“A wo”) "
@@ -138,7 +129,7 @@ def input_ui(model) -> tuple[str, int, str]:
 def translation_ui(result, heading: str, compared_with=None) -> None:
     """The translation and its score; against `compared_with`, the score's difference too."""
     st.caption(heading)
-    st.markdown(f"### {plain(result.text)}")
+    st.markdown(f"### {ui.as_written(result.text)}")
     score = result.candidates[0][1]
     delta = None if compared_with is None else f"{score - compared_with.candidates[0][1]:+.3f}"
     help = "The mean log-probability of its pieces (higher is likelier); the final beam's ranking."
@@ -157,9 +148,10 @@ def results_ui(own, forced, prefix: str) -> None:
         translation_ui(forced, f"Made to start with {quoted(prefix)}", compared_with=own)
 
 
-def alternatives_ui(result, forced: bool) -> None:
+def alternatives_ui(result, forced: bool, special: frozenset[str]) -> None:
     """Every output piece opens the five likeliest pieces at its step; choosing one makes the translation
-    start with the pieces before it and that one, and decodes the rest again."""
+    start with the pieces before it and that one, and decodes the rest again (never a `special` one: no
+    typed beginning can make the model write it)."""
     st.subheader("What if it had written something else?")
     if forced:
         st.button("Back to the model's own translation", on_click=begin_with, args=("",))
@@ -168,23 +160,25 @@ def alternatives_ui(result, forced: bool) -> None:
             "Click a piece of the translation to see what else the model considered there, and choose "
             "one to decode the rest again from it; or type a beginning above."
         )
-    labels = charts.piece_labels(result.target_tokens)
+    labels = piece_labels(result.target_tokens)
     with st.container(horizontal=True, gap="small"):
         for step, (label, choices) in enumerate(zip(labels, result.alternatives)):
-            with st.popover(plain(label)):
-                choices_ui(result.target_tokens, step, choices)
+            with st.popover(ui.as_written(label)):
+                choices_ui(result.target_tokens, step, choices, special)
 
 
-def choices_ui(pieces: list[str], step: int, choices: list[tuple[str, float]]) -> None:
+def choices_ui(
+    pieces: list[str], step: int, choices: list[tuple[str, float]], special: frozenset[str]
+) -> None:
     st.caption(f"Step {step}: the likeliest pieces, given the ones before")
     for rank, (piece, probability) in enumerate(choices):
         chance = f"{probability:.0%}" if probability >= 0.005 else "<1%"
-        label = f"{plain(charts.piece_labels([piece])[0])} · {chance}"
+        label = f"{ui.as_written(piece_labels([piece])[0])} · {chance}"
         shown = piece == pieces[step]
-        help = "Written here." if shown else "Cannot be forced." if piece in SPECIAL else None
+        help = "Written here." if shown else "Cannot be forced." if piece in special else None
         beginning = written([*pieces[:step], piece])
         key = f"translation_choice_{step}_{rank}"
-        disabled = shown or piece in SPECIAL
+        disabled = shown or piece in special
         st.button(label, key=key, on_click=begin_with, args=(beginning,), disabled=disabled, help=help)
 
 
@@ -196,7 +190,7 @@ def alignment_ui(result) -> None:
     )
     matrices = {
         "attention": (result.attention, "attention: where it looked"),
-        "connectivity": (result.saliency, "connectivity: what moved it"),
+        "connectivity": (result.connectivity, "connectivity: what moved it"),
     }
     places = [st.container(), st.container()] if len(result.source_tokens) > WIDE else st.columns(2)
     for place, (name, (values, title)) in zip(places, matrices.items()):
@@ -206,8 +200,8 @@ def alignment_ui(result) -> None:
 
 def traced_states(result) -> dict[str, tuple[np.ndarray, list[str]]]:
     """Every traced state by name: its values [steps, units] and the pieces read at those steps."""
-    source = charts.piece_labels(result.source_tokens)
-    read = charts.piece_labels(["<s>", *result.target_tokens[:-1]])  # the decoder reads its last output
+    source = piece_labels(result.source_tokens)
+    read = piece_labels(["<s>", *result.target_tokens[:-1]])  # the decoder reads its last output
     states = {f"encoder.{name}": (values, source) for name, values in result.encoder_states.items()}
     states |= {name: (values, read) for name, values in result.decoder_states.items()}
     order = sorted(states, key=lambda n: (not n.endswith(".h"), n.startswith("decoder"), "backward" in n, n))
@@ -216,9 +210,9 @@ def traced_states(result) -> dict[str, tuple[np.ndarray, list[str]]]:
 
 def states_ui(states: dict[str, tuple[np.ndarray, list[str]]]) -> None:
     st.caption("Each column is one step: the encoder reads the sentence, the decoder its own last piece.")
-    name = st.selectbox("State", list(states), key="translation_state", bind=share.LINK)
+    name = st.selectbox("State", list(states), format_func=state_label, key="translation_state", bind=ui.LINK)
     values, tokens = states[name]
-    chart = charts.heatmap(values, tokens, domain=charts.state_domain(name, values), title=name)
+    chart = charts.heatmap(values, tokens, domain=state_domain(name, values), title=state_label(name))
     st.vega_lite_chart(chart, width="stretch")
 
 
@@ -226,8 +220,8 @@ def downloads_ui(name: str, result) -> None:
     """The analysis shown, to keep, one file per side: its files are written only when a button is clicked."""
     st.caption("Keep it: attention, connectivity and the decoder's states, one row per output piece")
     inputs = charts.step_labels(result.source_tokens)
-    outputs = {"attention": result.attention, "saliency": result.saliency, **result.decoder_states}
-    labels = {"attention": inputs, "saliency": inputs}
+    outputs = {"attention": result.attention, "connectivity": result.connectivity, **result.decoder_states}
+    labels = {"attention": inputs, "connectivity": inputs}
     downloads.download_ui(f"{name}-outputs", result.target_tokens, outputs, labels)
     st.caption("and the encoder's states, one row per input piece")
     downloads.download_ui(f"{name}-inputs", result.source_tokens, result.encoder_states, {})
@@ -237,7 +231,7 @@ def views_ui(result, forced: bool) -> None:
     """The chosen view of `result`; only the open tab is drawn."""
     if forced:
         st.caption("Below: the translation made to start with the beginning.")
-    alignment_tab, states_tab, beam_tab = st.tabs(VIEWS, key="translation_view", bind=share.LINK)
+    alignment_tab, states_tab, beam_tab = st.tabs(VIEWS, key="translation_view", bind=ui.LINK)
     if alignment_tab.open:
         with alignment_tab:
             alignment_ui(result)
@@ -278,14 +272,13 @@ with left:
     name = model_ui()
     model = ui.load_model(name, "translation")
     st.caption(
-        f"Reads {language(model.source_language)}, writes {language(model.target_language)}. "
-        + learned_from(model)
+        f"Reads {language(model.config.src)}, writes {language(model.config.tgt)}. " + learned_from(model)
     )
 with right:
     examples_ui(model)
 text, beam_size, prefix = input_ui(model)
 own, forced = analyses(model, text, beam_size, prefix)
 results_ui(own, forced, prefix)
-alternatives_ui(forced or own, forced is not None)
+alternatives_ui(forced or own, forced is not None, special_pieces(model.vocab))
 views_ui(forced or own, forced is not None)
 downloads_ui(name, forced or own)

@@ -1,18 +1,25 @@
-"""Shared test fixtures, built in code: tiny vocabularies, models, checkpoints and data files."""
+"""Shared test fixtures, built in code: tiny vocabularies, models, checkpoints and data files; and the
+helpers that open a page of the app through AppTest."""
 
 import gzip
+import shutil
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
 import pytest
-import sentencepiece
 import torch
 from PIL import Image
+from streamlit.testing.v1 import AppTest
 
+import ui
 from models import checkpoint
+from models.atlas import atlas_path
 from models.captioning import SPECIALS, Captioner, CaptioningConfig, CaptioningPredictor
 from models.sentiment import SentimentConfig, SentimentModel, SentimentPredictor
 from models.text import Vocab, caption_words, tokenize
 from models.translation import Seq2Seq, TranslationConfig, TranslationPredictor
+from training import atlas as build
 from training.translation import train_sentencepiece
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,11 +115,10 @@ PAIRS = [
 def tiny_translation(cell: str = "gru", bidirectional: bool = True, seed: int = 0, languages=("de", "en")):
     torch.manual_seed(seed)
     pieces = train_sentencepiece([s for pair in PAIRS * 4 for s in pair], vocab_size=80)
-    size = sentencepiece.SentencePieceProcessor(model_proto=pieces).get_piece_size()
     config = TranslationConfig(
-        vocab_size=size,
-        source_language=languages[0],
-        target_language=languages[1],
+        vocab_size=pieces.get_piece_size(),
+        src=languages[0],
+        tgt=languages[1],
         embedding_dim=8,
         hidden_dim=6,
         decoder_dim=10,
@@ -165,7 +171,7 @@ def tiny_captioning(cell: str = "lstm", seed: int = 0) -> CaptioningPredictor:
     config = CaptioningConfig(
         vocab_size=len(vocab),
         embedding_dim=8,
-        hidden_dim=10,
+        decoder_dim=10,
         attention_dim=6,
         cell=cell,
         dropout=0.0,
@@ -196,3 +202,45 @@ def write_captioning_data(folder: Path) -> Path:
     (root / "text" / "Flickr_8k.trainImages.txt").write_text("\n".join(train) + "\n")
     (root / "text" / "Flickr_8k.devImages.txt").write_text("\n".join(dev) + "\n")
     return root
+
+
+# Pages through AppTest: the app on a folder of checkpoints, opened at one page.
+
+
+def app(monkeypatch, folder) -> AppTest:
+    """The app reading its checkpoints from `folder`, every cache of an earlier test emptied; not yet run."""
+    monkeypatch.setattr(ui, "CHECKPOINTS", folder)
+    ui.MODELS.clear()
+    ui.ANALYSES.clear()
+    ui._info.clear()
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+
+
+def open_page(monkeypatch, folder, path: str) -> AppTest:
+    """The app opened at the page `path` (as the registry names it), run once."""
+    return app(monkeypatch, folder).run().switch_page(path).run()
+
+
+def chart_rows(chart) -> pd.DataFrame:
+    """The data a chart of AppTest's draws (its first dataset)."""
+    return pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_all().to_pandas()
+
+
+@pytest.fixture(scope="module")
+def atlas_checkpoints(fixture_checkpoints, tmp_path_factory) -> Path:
+    """The fixture checkpoints, the LSTM with an atlas over the fixture texts, the GRU with the LSTM's
+    (stale) atlas, and a user's own model, "mine", without one."""
+    folder = tmp_path_factory.mktemp("atlas_checkpoints")
+    for path in fixture_checkpoints.glob("*.pt"):
+        shutil.copy(path, folder)
+    csv, sst = write_sentiment_data(folder)
+    build.main([str(folder / "sentiment.pt"), "--data", str(csv), str(sst), "--snippets", "5"])
+    shutil.copy(atlas_path(folder / "sentiment.pt"), atlas_path(folder / "sentiment-gru.pt"))
+    save_sentiment(folder / "mine.pt", tiny_sentiment("gru", seed=3))
+    return folder
+
+
+def inside_page(monkeypatch, folder, page: str) -> AppTest:
+    at = open_page(monkeypatch, folder, f"pages/{page}.py")
+    assert not at.exception, at.exception
+    return at

@@ -12,7 +12,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import models
-from models.atlas import Atlas, AtlasError, atlas_path, roc_auc, saturation, units_on
+from models.atlas import (
+    CONTEXT_AFTER,
+    CONTEXT_BEFORE,
+    Atlas,
+    AtlasError,
+    atlas_path,
+    count_on,
+    reading_window,
+    roc_auc,
+    saturation,
+    units_on,
+    verdict_turn,
+)
 from models.text import token_spans, tokenize
 from tests.conftest import ROOT, save_sentiment, tiny_sentiment, write_sentiment_data
 from training import atlas as build
@@ -170,6 +182,41 @@ def test_units_on_a_span_and_gate_saturation():
     assert units_on(values, 0.25) == [0]
     gate = np.array([[0.05, 0.5], [0.95, 0.5], [0.99, 0.02], [0.5, 0.5]])
     assert saturation(gate).tolist() == [[0.25, 0.25], [0.5, 0.0]]
+
+
+def test_count_on_counts_the_pattern_units_above_the_threshold_per_step():
+    values = np.array([[0.5, 0.2, -1.0], [0.3, 0.9, 0.95], [0.0, 0.0, 0.0]])
+    assert count_on(values, [0, 1], 0.25).tolist() == [1, 2, 0]
+    assert count_on(values, [2], 0.25).tolist() == [0, 1, 0]
+
+
+def test_the_verdict_turns_where_it_moves_most():
+    assert verdict_turn([0.5, 0.52, 0.1, 0.15, 0.2]) == (2, 3)  # the drop at token 2, and the next
+    assert verdict_turn([0.5, 0.5, 0.9]) == (1, 2)  # at the end: the token before, and it
+    assert verdict_turn([0.7]) == (0, 0)
+
+
+def test_a_snippets_reading_window_is_its_context_as_the_model_reads_it(model):
+    snippet = model.atlas.top(0, "layer0.forward.c", k=1)[0]
+    tokens, values, marked = reading_window(model, snippet.text, snippet.position, "layer0.forward.c")
+    whole = model.analyze(snippet.text)
+    start = max(snippet.position - CONTEXT_BEFORE, 0)
+    assert tokens[marked] == whole.tokens[snippet.position] and marked == snippet.position - start
+    assert len(tokens) <= CONTEXT_BEFORE + 1 + CONTEXT_AFTER and values.shape == (len(tokens), 6)
+    np.testing.assert_array_equal(values, whole.states["layer0.forward.c"][start : start + len(tokens)])
+    assert values[marked, 0] == pytest.approx(snippet.value, abs=1e-5)
+    assert values.base is None  # a copy: a cached window does not keep the whole reading
+
+
+def test_rank_and_ranking_follow_the_units_auc(model):
+    atlas = model.atlas
+    units = atlas.units("layer0.forward.c")
+    assert [atlas.rank(unit.index, "layer0.forward.c") for unit in units] == list(range(len(units)))
+    assert atlas.ranking("layer0.forward.c") == [unit.index for unit in units]
+    by_h = [unit.index for unit in atlas.units("layer0.forward.h")]
+    assert atlas.ranking("layer0.forward.forget_gate") == by_h  # not in the atlas: its layer's h
+    with pytest.raises(ValueError, match="units 0 to 5"):
+        atlas.rank(6, "layer0.forward.h")
 
 
 def test_bad_lookups_are_clear_value_errors(model):

@@ -1,5 +1,5 @@
-"""The captioning page's what-if through AppTest: hidden cells, forced beginnings, alternatives, links,
-rare words and the downloads."""
+"""The captioning page through AppTest: a photo captioned, uploads, the what-if (hidden cells, forced
+beginnings, alternatives), links, rare words, the downloads and a missing checkpoint."""
 
 import io
 import json
@@ -12,10 +12,9 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from models import checkpoint
-from tests.conftest import ROOT, picture, tiny_captioning, write_captioning_data
-from tests.test_app import app, open_page
+from tests.conftest import ROOT, app, open_page, picture, tiny_captioning, write_captioning_data
 from training import captioning
-from ui import charts, downloads
+from ui import downloads, pictures
 
 PAGE = "pages/captioning.py"
 
@@ -158,7 +157,7 @@ def test_a_model_trained_on_your_own_photos_is_offered(monkeypatch, tmp_path, fi
     for name in ("captioning.pt", "sentiment.pt"):
         shutil.copy(fixture_checkpoints / name, folder)
     photos = write_captioning_data(tmp_path).rename(tmp_path / "my-photos")
-    small = ["--embedding-dim", "8", "--hidden-dim", "8", "--attention-dim", "4", "--min-count", "1"]
+    small = ["--embedding-dim", "8", "--decoder-dim", "8", "--attention-dim", "4", "--min-count", "1"]
     out = ["--out", str(folder / "my-photos.pt"), "--cache-dir", str(tmp_path / "cache")]
     captioning.main(["--data", str(photos), *out, *small, "--max-steps", "1", "--beam-size", "1"])
     at = open_page(monkeypatch, folder, PAGE)
@@ -166,6 +165,45 @@ def test_a_model_trained_on_your_own_photos_is_offered(monkeypatch, tmp_path, fi
     at.selectbox(key="captioning_model").set_value("my-photos").run()
     assert not at.exception and len(captions(at)) == 1
     assert str(photos) in at.info[0].value
+
+
+def captioning_page(monkeypatch, folder) -> AppTest:
+    return open_page(monkeypatch, folder, PAGE)
+
+
+def test_captioning_page_captions_a_sample_photo(monkeypatch, fixture_checkpoints):
+    at = captioning_page(monkeypatch, fixture_checkpoints)
+    assert not at.exception
+    caption = next(m.value for m in at.markdown if m.value.startswith("### "))
+    words = at.select_slider(key="captioning_word").options
+    assert len(words) == len(caption.split()) - 1 and len(at.image) == 2 + len(words)
+    assert "<span" in at.html[0].value  # the words, shaded by probability
+    chart = json.loads(at.get("vega_lite_chart")[1].proto.spec)  # after the picture's grid of cells
+    assert chart["title"] == "hidden state h_t" and chart["encoding"]["x"]["title"] == "step (word written)"
+    at.selectbox(key="captioning_state").set_value("forget_gate").run()
+    assert json.loads(at.get("vega_lite_chart")[1].proto.spec)["title"] == "forget gate f_t"
+    at.get("button_group")[1].set_value("Rocket launch").run()
+    assert not at.exception and at.dataframe[0].value.columns.tolist() == ["caption", "score"]
+
+
+def test_captioning_page_takes_an_upload_and_explains_a_bad_one(monkeypatch, fixture_checkpoints):
+    at = captioning_page(monkeypatch, fixture_checkpoints)
+    at.get("button_group")[0].set_value("Upload").run()
+    assert not any(m.value.startswith("### ") for m in at.markdown)  # nothing uploaded yet
+    image = (ROOT / "assets" / "gallery" / "coffee.jpg").read_bytes()
+    at.file_uploader(key="captioning_upload").upload("coffee.jpg", image, "image/jpeg").run()
+    assert not at.exception and any(m.value.startswith("### ") for m in at.markdown)
+    at = captioning_page(monkeypatch, fixture_checkpoints)
+    at.get("button_group")[0].set_value("Upload").run()
+    at.file_uploader(key="captioning_upload").upload("fake.png", b"not really a png", "image/png").run()
+    assert not at.exception
+    assert "not an image" in at.warning[0].value
+
+
+def test_captioning_page_without_checkpoint_shows_the_fix(monkeypatch, tmp_path):
+    at = captioning_page(monkeypatch, tmp_path)
+    assert not at.exception
+    assert "make train-captioning" in at.info[0].value
 
 
 def test_the_downloads_hold_every_step():
@@ -184,13 +222,42 @@ def test_the_downloads_hold_every_step():
     assert set(table["quantity"]) == set(arrays)
 
 
-def test_regions_are_named_like_chess_squares_and_unmoved_attention_lights_nothing():
-    names = charts.region_names(7)
-    assert (names[0], names[8], names[-1], len(set(names))) == ("A1", "B2", "G7", 49)
+def test_unmoved_attention_lights_nothing():
     image = np.full((224, 224, 3), 200, np.uint8)
     maps = np.full((3, 7, 7), 1 / 49)
-    assert charts.attention_gained(image, maps, maps).max() == int(200 * charts.DIMMED)
+    assert pictures.attention_gained(image, maps, maps).max() == int(200 * pictures.DIMMED)
     moved = maps.copy()
     moved[:, 0, 0], moved[:, 6, 6] = 2 / 49, 0
-    lit = charts.attention_gained(image, maps, moved)
+    lit = pictures.attention_gained(image, maps, moved)
     assert lit[:16, :16].mean() > lit[-16:, -16:].mean()  # lit where attention went: the top left
+
+
+# What a right caption of each sample photo says: a word of each group (all of them Flickr8k words).
+RIGHT_WORDS = {
+    "Photographer": [{"man", "person", "photographer"}, {"camera", "picture", "photo", "photograph"}],
+    "Coffee": [{"cup", "coffee", "mug"}],
+    "Cat": [{"cat", "kitten"}],
+    "Astronaut": [{"woman", "person", "lady"}],
+    "Rocket launch": [{"rocket"}],
+    "Grace Hopper": [{"woman", "person", "lady"}],
+}
+
+
+def says_right(caption: str, photo: str) -> bool:
+    words = set(caption.lower().split())
+    return all(words & group for group in RIGHT_WORDS[photo])
+
+
+def test_every_sample_photo_has_the_words_a_right_caption_says(monkeypatch, fixture_checkpoints):
+    at = open_page(monkeypatch, fixture_checkpoints, PAGE)
+    assert set(RIGHT_WORDS) == {option.content for option in at.get("button_group")[1].proto.options}
+    assert says_right("a man is holding a camera", "Photographer")
+    assert not says_right("a woman is playing a guitar", "Photographer")
+
+
+def test_the_page_opens_on_a_photo_the_shipped_captioner_gets_right(monkeypatch):
+    at = open_page(monkeypatch, ROOT / "checkpoints", PAGE)
+    assert not at.exception
+    photo = at.get("button_group")[1].value
+    (caption,) = captions(at)
+    assert says_right(caption, photo), (photo, caption)

@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 from models.atlas import atlas_path
+from models.captioning import CaptioningConfig
+from models.sentiment import SentimentConfig
+from models.translation import TranslationConfig
 from tests.conftest import ROOT, SHARED_DATA, write_sentiment_data
 from training import card, sentiment
 from training.captioning import CaptioningTraining
@@ -25,10 +28,10 @@ SHIPPED = [  # the committed checkpoints, not a run's intermediate or resume fil
 ]
 # Where the output goes and how it ran, not what it learned.
 RUN_ONLY = {"out", "threads", "resume", "device"}
-SCRIPTS = {
-    "sentiment": SentimentTraining,
-    "translation": TranslationTraining,
-    "captioning": CaptioningTraining,
+SCRIPTS = {  # each script's settings: its own, then its model's
+    "sentiment": (SentimentTraining, SentimentConfig),
+    "translation": (TranslationTraining, TranslationConfig),
+    "captioning": (CaptioningTraining, CaptioningConfig),
 }
 
 
@@ -63,7 +66,8 @@ def settings(args: dict) -> dict:
 def defaults(script: str) -> dict:
     return {
         field.name: field.default_factory() if callable(field.default_factory) else field.default
-        for field in dataclasses.fields(SCRIPTS[script])
+        for cls in SCRIPTS[script]
+        for field in dataclasses.fields(cls)
     }
 
 

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from tests.test_app import open_page
+from tests.conftest import open_page
 from ui.navigation import PAGES
 
 TEXTS = [

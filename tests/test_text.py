@@ -2,7 +2,7 @@
 
 import pytest
 
-from models.text import PAD, UNK, Vocab, tokenize
+from models.text import SPECIALS, Vocab, tokenize
 
 
 def test_clitics_split_like_sst2():
@@ -25,7 +25,7 @@ def test_truncation_is_reported():
 
 def test_vocab_unknown_and_padding():
     vocab = Vocab.build([["a", "b", "a"], ["a", "c"]], max_size=10, min_count=2)
-    assert vocab.tokens == [PAD, UNK, "a"]
+    assert vocab.tokens == [*SPECIALS[:2], "a"]
     assert vocab.encode(["a", "zzz"]) == [2, 1]
 
 

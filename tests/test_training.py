@@ -214,7 +214,7 @@ def test_init_fine_tunes_a_translator_with_its_own_pieces_and_settings(tmp_path)
     translation.main(["--data", str(folder), str(everyday), "--out", str(tuned), *again])
     before, after = models.load(first, "translation"), models.load(tuned, "translation")
     assert after.config == before.config  # the model flags come from the checkpoint, not the command
-    assert after.pieces.serialized_model_proto() == before.pieces.serialized_model_proto()
+    assert after.vocab.serialized_model_proto() == before.vocab.serialized_model_proto()
     assert after.info["train"]["init"]["path"] == str(first)
     with pytest.raises(SystemExit, match="--init: .* holds a 'translation' model, not 'captioning'"):
         train_captioning(write_captioning_data(tmp_path), tmp_path, "--init", str(first))
@@ -244,7 +244,7 @@ def test_translation_needs_both_languages(tmp_path):
 
 
 def train_captioning(folder, tmp_path, *extra):
-    small = ["--embedding-dim", "8", "--hidden-dim", "8", "--attention-dim", "4", "--batch-size", "4"]
+    small = ["--embedding-dim", "8", "--decoder-dim", "8", "--attention-dim", "4", "--batch-size", "4"]
     out = ["--out", str(tmp_path / "c.pt"), "--cache-dir", str(tmp_path / "cache")]
     return captioning.main(["--data", str(folder), *out, "--min-count", "1", *small, *extra])
 
@@ -298,6 +298,24 @@ def test_scst_fine_tunes_the_init_decoder_and_the_card_names_both_runs(tmp_path,
     assert model.info["train"]["init"]["command"] == first.info["train"]["command"]
     text = tuned.with_suffix(".md").read_text()
     assert f"It started from `{tmp_path / 'c.pt'}`" in text and first.info["train"]["command"] in text
+
+
+def test_a_third_step_with_references_mixed_in_records_the_whole_chain(tmp_path):
+    folder = write_captioning_data(tmp_path)
+    first, second = tmp_path / "c.pt", tmp_path / "second.pt"
+    train_captioning(folder, tmp_path, "--epochs", "1", "--beam-size", "1")
+    rl = ["--scst", "--samples", "3", "--beam-size", "1", "--epochs", "1"]
+    train_captioning(folder, tmp_path, "--init", str(first), *rl, "--out", str(second))
+    metrics = train_captioning(
+        folder, tmp_path, "--init", str(second), *rl, "--xe-weight", "0.5", "--out", str(second)
+    )
+    assert 1 <= metrics["distinct"] <= metrics["images"]
+    chain = models.load(second, "captioning").info["train"]["init"]
+    assert (
+        chain["path"] == str(second) and chain["init"]["path"] == str(first) and "init" not in chain["init"]
+    )
+    text = second.with_suffix(".md").read_text()
+    assert text.count("started from") == 2 and f"That run started from `{first}`" in text
 
 
 def test_scst_needs_a_trained_decoder_to_start_from(tmp_path):

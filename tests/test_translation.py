@@ -7,8 +7,8 @@ import torch
 import models
 from models.cells import trace_layer
 from models.checkpoint import save
-from models.search import BOS, beam_search, greedy
-from models.text import pad_batch
+from models.search import beam_search, greedy
+from models.text import BOS, pad_batch
 from tests.conftest import PAIRS, tiny_translation
 
 SOURCES = [source for source, _ in PAIRS]
@@ -61,7 +61,7 @@ def test_analyze_gives_aligned_views():
     assert result.target_tokens[-1] == "</s>"
     assert result.attention.shape == (steps, sources)
     assert np.allclose(result.attention.sum(axis=1), 1.0, atol=1e-5)
-    assert result.saliency.shape == (steps, sources) and len(result.alternatives) == steps
+    assert result.connectivity.shape == (steps, sources) and len(result.alternatives) == steps
     assert all(v.shape == (sources, 6) for v in result.encoder_states.values())
     assert set(result.encoder_states) >= {"layer0.forward.h", "layer0.backward.update_gate"}
     assert all(v.shape == (steps, 10) for v in result.decoder_states.values())
@@ -71,12 +71,12 @@ def test_analyze_gives_aligned_views():
     assert result.text == predictor.translate([SOURCES[0]], beam_size=3)[0]
 
 
-@torch.no_grad()  # not inference mode: analyze's saliency needs weights that autograd may use
+@torch.no_grad()  # not inference mode: analyze's connectivity needs weights that autograd may use
 def test_decoder_trace_is_the_fused_decoder():
     predictor = tiny_translation(seed=5)
     result = predictor.analyze(SOURCES[1], beam_size=1)
     attended, state, h0 = encoded(predictor, SOURCES[1:2])
-    ids = [predictor.pieces.piece_to_id(p) for p in result.target_tokens[:-1]]
+    ids = [predictor.vocab.piece_to_id(p) for p in result.target_tokens[:-1]]
     step = predictor.model.decode(torch.tensor([[BOS, *ids]]), state, attended)
     assert np.allclose(result.decoder_states["decoder.h"], step.hidden[0].numpy(), atol=1e-5)
     traced = trace_layer(predictor.model.decoder, predictor.model.embedding(torch.tensor([BOS, *ids])), h0[0])
@@ -100,5 +100,5 @@ def test_checkpoint_round_trip(tmp_path):
     predictor = tiny_translation("lstm", bidirectional=False)
     save(tmp_path / "t.pt", {**predictor.to_checkpoint(), "train": {}, "metrics": {}})
     loaded = models.load(tmp_path / "t.pt", "translation")
-    assert (loaded.source_language, loaded.target_language) == ("de", "en")
+    assert (loaded.config.src, loaded.config.tgt) == ("de", "en")
     assert loaded.translate(SOURCES, beam_size=3) == predictor.translate(SOURCES, beam_size=3)

@@ -1,5 +1,6 @@
 """The translation page through AppTest: a result on arrival, what if (an alternative chosen or a
-beginning typed), attention beside connectivity, links that reopen an analysis, files to keep."""
+beginning typed), attention beside connectivity, links that reopen an analysis, files to keep, empty
+input and a missing checkpoint."""
 
 import io
 import json
@@ -13,8 +14,8 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 import models
-from tests.conftest import write_translation_data
-from tests.test_app import app
+from models.pieces import piece_labels, special_pieces
+from tests.conftest import app, write_translation_data
 from training import translation
 from ui import charts
 
@@ -58,16 +59,10 @@ def test_connectivity_stands_beside_attention_on_one_labelled_square_grid(monkey
         assert attention["encoding"][axis] == connectivity["encoding"][axis]
     assert attention["width"] == attention["height"] == {"step": attention["width"]["step"]}
     result = analysis(fixture_checkpoints, "translation-de-en", at.text_area(key="translation_text").value)
-    assert axis_labels(attention, "x") == charts.piece_labels(result.source_tokens)
-    assert axis_labels(attention, "y") == charts.piece_labels(result.target_tokens)
+    assert axis_labels(attention, "x") == piece_labels(result.source_tokens)
+    assert axis_labels(attention, "y") == piece_labels(result.target_tokens)
     assert not any("▁" in label for label in axis_labels(attention, "x") + axis_labels(attention, "y"))
     assert attention["encoding"]["x"]["axis"]["labelOverlap"] is False  # every column labelled
-
-
-def test_piece_labels_drop_the_word_mark_and_hyphenate_split_words():
-    pieces = ["▁Ein", "▁Fahr", "rad", "▁st", "eile", "▁Straße", ".", "▁", "<unk>", "</s>"]
-    expected = ["Ein", "Fahr-", "rad", "st-", "eile", "Straße", ".", "␣", "<unk>", "(end)"]
-    assert charts.piece_labels(pieces) == expected
 
 
 def test_choosing_an_alternative_decodes_again_and_shows_both_with_scores(monkeypatch, fixture_checkpoints):
@@ -85,6 +80,21 @@ def test_choosing_an_alternative_decodes_again_and_shows_both_with_scores(monkey
     assert at.query_params["translation_prefix"] == beginning  # the what-if is in the link
     at.button(key=next(b.key for b in at.button if b.label.startswith("Back to"))).click().run()
     assert translations(at) == [own.text] and at.text_input(key="translation_prefix").value == ""
+
+
+def test_a_reserved_piece_among_the_alternatives_cannot_be_chosen(monkeypatch, fixture_checkpoints):
+    at = translation_page(monkeypatch, fixture_checkpoints)
+    model = models.load(fixture_checkpoints / "translation-de-en.pt")
+    result = analysis(fixture_checkpoints, "translation-de-en", at.text_area(key="translation_text").value)
+    reserved = [
+        f"translation_choice_{step}_{rank}"
+        for step, choices in enumerate(result.alternatives)
+        for rank, (piece, _) in enumerate(choices)
+        if piece in special_pieces(model.vocab) and piece != result.target_tokens[step]
+    ]
+    assert reserved  # the fixture model considers "<s>" somewhere
+    for key in reserved:
+        assert at.button(key=key).disabled and at.button(key=key).help == "Cannot be forced."
 
 
 def test_a_typed_beginning_is_compared_with_the_models_own(monkeypatch, fixture_checkpoints):
@@ -124,10 +134,12 @@ def test_a_link_reopens_the_same_analysis_in_the_same_view(monkeypatch, fixture_
 
 def test_hidden_states_view_shows_encoder_and_decoder_states(monkeypatch, fixture_checkpoints):
     at = translation_page(monkeypatch, fixture_checkpoints, translation_view="Hidden states")
-    assert json.loads(at.get("vega_lite_chart")[0].proto.spec)["title"] == "encoder.layer0.forward.h"
+    title = json.loads(at.get("vega_lite_chart")[0].proto.spec)["title"]
+    assert title == "hidden state h_t, encoder layer 0 forward"
+    assert "update gate z_t, decoder" in at.selectbox(key="translation_state").options  # shown, not its name
     at.selectbox(key="translation_state").set_value("decoder.h").run()
     assert not at.exception
-    assert json.loads(at.get("vega_lite_chart")[0].proto.spec)["title"] == "decoder.h"
+    assert json.loads(at.get("vega_lite_chart")[0].proto.spec)["title"] == "hidden state h_t, decoder"
 
 
 def test_a_bad_link_falls_back_to_the_defaults(monkeypatch, fixture_checkpoints):
@@ -165,7 +177,7 @@ def test_the_analysis_downloads_per_side_as_csv_and_npz(monkeypatch, fixture_che
     assert np.allclose(attention["value"], result.attention.ravel(), atol=1e-6)
     assert list(attention["index"][: len(result.source_tokens)]) == charts.step_labels(result.source_tokens)
     outputs = np.load(io.BytesIO(files["translation-de-en-outputs.npz"]()))
-    assert np.array_equal(outputs["saliency"], result.saliency)
+    assert np.array_equal(outputs["connectivity"], result.connectivity)
     assert list(outputs["tokens"]) == result.target_tokens and "decoder.h" in outputs.files
     inputs = np.load(io.BytesIO(files["translation-de-en-inputs.npz"]()))
     assert np.array_equal(inputs["layer0.backward.h"], result.encoder_states["layer0.backward.h"])
@@ -200,3 +212,17 @@ def test_a_model_trained_on_ones_own_text_is_offered(monkeypatch, fixture_checkp
     )
     assert f"Learned from `{data}` only" in said  # the page names data it has no words for by its path
     assert at.text_area(key="translation_text").value.startswith("A man") and len(translations(at)) == 1
+
+
+def test_translation_page_explains_empty_input(monkeypatch, fixture_checkpoints):
+    at = translation_page(monkeypatch, fixture_checkpoints)
+    at.text_area(key="translation_text").set_value("  ")
+    at.button[0].click().run()
+    assert not at.exception
+    assert "empty" in at.warning[0].value
+
+
+def test_translation_page_without_checkpoint_shows_the_fix(monkeypatch, tmp_path):
+    at = translation_page(monkeypatch, tmp_path)
+    assert not at.exception
+    assert "make train-translation-de-en" in at.info[0].value

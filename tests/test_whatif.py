@@ -1,5 +1,5 @@
 """Both decoders' what-if and why views: a forced prefix, hidden regions, the alternatives at each step
-and the saliency of each output over the input."""
+and the connectivity of each output over the input."""
 
 import dataclasses
 
@@ -8,8 +8,10 @@ import pytest
 import torch
 
 from models import vision
-from models.captioning import Captioner, CaptioningPredictor, visible_regions
-from models.search import BOS, EOS, PAD, UNK, beam_search, greedy, known, sample, select_state
+from models.captioning import Captioner, CaptioningPredictor
+from models.regions import visible_regions
+from models.search import beam_search, greedy, known, sample, select_state
+from models.text import BOS, EOS, PAD, UNK
 from tests.conftest import PAIRS, picture, tiny_captioning, tiny_translation
 
 SOURCE = PAIRS[0][0]
@@ -41,7 +43,7 @@ def test_a_blank_prefix_and_nothing_hidden_give_the_plain_result():
 def test_a_forced_prefix_starts_the_translation(beam_size):
     predictor = tiny_translation(seed=4)
     result = predictor.analyze(SOURCE, beam_size=beam_size, prefix="two dogs")
-    pieces = predictor.pieces.encode("two dogs", out_type=str)
+    pieces = predictor.vocab.encode("two dogs", out_type=str)
     assert result.target_tokens[: len(pieces)] == pieces and result.text.startswith("two dogs")
     assert all(candidate.startswith("two dogs") for candidate, _ in result.candidates)
 
@@ -70,7 +72,7 @@ def test_forcing_the_models_own_beginning_changes_nothing_at_beam_1(cell):
 def test_a_forced_prefix_counts_in_the_score_and_the_length():
     predictor = tiny_translation(seed=4)
     attended, state, _ = encoded(predictor, SOURCE)
-    prefix = predictor.pieces.encode("a woman")
+    prefix = predictor.vocab.encode("a woman")
     step = predictor.model.next_token_function()
     beams = beam_search(step, state, attended, 3, 12, prefix)[0]
     for ids, score in beams:
@@ -155,9 +157,9 @@ def test_at_beam_1_the_first_alternative_is_the_chosen_token():
 def test_saliency_rows_sum_to_1():
     translation = tiny_translation(seed=4).analyze(SOURCE, beam_size=3, prefix="a")
     caption = tiny_captioning(seed=2).analyze(RED, beam_size=3, hide=TOP_LEFT)
-    assert translation.saliency.shape == (len(translation.target_tokens), len(translation.source_tokens))
-    assert caption.saliency.shape == (len(caption.tokens), vision.GRID, vision.GRID)
-    for rows in (translation.saliency, caption.saliency.reshape(len(caption.tokens), -1)):
+    assert translation.connectivity.shape == (len(translation.target_tokens), len(translation.source_tokens))
+    assert caption.connectivity.shape == (len(caption.tokens), vision.GRID, vision.GRID)
+    for rows in (translation.connectivity, caption.connectivity.reshape(len(caption.tokens), -1)):
         assert (rows >= 0).all()
         np.testing.assert_allclose(rows.sum(axis=1), 1, atol=1e-5)
 
@@ -181,7 +183,7 @@ def test_translation_saliency_is_the_finite_difference_estimate():
     predictor.model.double()
     result = predictor.analyze(SOURCE, beam_size=2)
     source = predictor.encode(SOURCE)[0]
-    output = [predictor.pieces.piece_to_id(piece) for piece in result.target_tokens[:-1]] + [EOS]
+    output = [predictor.vocab.piece_to_id(piece) for piece in result.target_tokens[:-1]] + [EOS]
 
     def log_probs(embedded):
         attended, state, _ = predictor.model.encode_embedded(embedded, torch.tensor([len(source)]))
@@ -189,7 +191,7 @@ def test_translation_saliency_is_the_finite_difference_estimate():
         return logits.log_softmax(dim=-1)[torch.arange(len(output)), output]
 
     expected = finite_difference_saliency(log_probs, predictor.model.embedding(torch.tensor([source])))
-    np.testing.assert_allclose(result.saliency, expected, atol=1e-6)
+    np.testing.assert_allclose(result.connectivity, expected, atol=1e-6)
 
 
 @torch.no_grad()
@@ -199,14 +201,14 @@ def test_caption_saliency_is_the_finite_difference_estimate():
     predictor = CaptioningPredictor(small, tiny.vocab)
     features = torch.randn(1, 49, 3, dtype=torch.float64)
     visible, words = visible_regions(TOP_LEFT), [5, 9, 7]
-    _, _, saliency = predictor._explain(features, visible, words)
+    _, _, connectivity = predictor._explain(features, visible, words)
 
     def log_probs(regions):
         attended, state = small.start(regions, visible)
         steps = predictor._teacher_force(words, state, attended)
         return torch.stack([step.logits[0].log_softmax(dim=-1)[word] for step, word in zip(steps, words)])
 
-    np.testing.assert_allclose(saliency, finite_difference_saliency(log_probs, features), atol=1e-6)
+    np.testing.assert_allclose(connectivity, finite_difference_saliency(log_probs, features), atol=1e-6)
 
 
 @pytest.mark.parametrize("beam_size", [1, 3])

@@ -1,7 +1,6 @@
 """Build a sentiment checkpoint's atlas (models/atlas.py) from texts it never trained on:
 python -m training.atlas CHECKPOINT --data PATH ..."""
 
-import argparse
 import sys
 import time
 from dataclasses import dataclass, field
@@ -14,50 +13,40 @@ from tqdm import tqdm
 import models
 from models.atlas import atlas_path, saturation, save, weights_hash
 from models.sentiment import SentimentPredictor
+from models.settings import option
 from models.text import tokenize
-from training import data
+from training import data, flags
 
 MAX_MEGABYTES = 15  # what a shipped atlas may take
 ON_QUANTILE = 0.9  # the default threshold: a unit is on at about one token in ten
 
 
-def count(text: str) -> int:
-    """A whole number, at least 0 (argparse's type for the counts below)."""
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} is below 0")
-    return value
-
-
-def parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter
-    )
-    parser.add_argument("checkpoint", help="a sentiment checkpoint; the atlas is written beside it")
-    parser.add_argument(
-        "--data",
-        nargs="+",
-        default=["stanfordnlp/imdb", "stanfordnlp/sst2"],
-        help="hub names or local paths; the corpus is the validation split of each (IMDB's is the 10%% "
+@dataclass
+class AtlasSettings:
+    data: list[str] = option(
+        ["stanfordnlp/imdb", "stanfordnlp/sst2"],
+        "hub names or local paths; the corpus is the validation split of each (IMDB's is the 10% "
         "carve-out that training leaves out)",
     )
-    parser.add_argument("--limit", type=count, default=0, help="first N validation texts per source (0: all)")
-    parser.add_argument(
-        "--states",
-        nargs="+",
-        default=["h", "c"],
-        help="the values of every layer and direction to cover (see models/cells.py TRACED); "
-        "those a cell lacks are skipped",
+    limit: int = option(0, "first N validation texts per source (0: all)", minimum=0)
+    states: list[str] = option(
+        ["h", "c"],
+        "the values of every layer and direction to cover (see models/cells.py TRACED); those a cell "
+        "lacks are skipped",
     )
-    parser.add_argument("--snippets", type=count, default=20, help="texts kept per unit, highest and lowest")
-    parser.add_argument(
-        "--match-tokens",
-        type=count,
-        default=36_000,
-        help="tokens of the match corpus, an equal share per source, first texts first; each costs "
-        "about 128 bytes per state in the file",
+    snippets: int = option(20, "texts kept per unit, highest and lowest", minimum=0)
+    match_tokens: int = option(
+        36_000,
+        "tokens of the match corpus, an equal share per source, first texts first; each costs about "
+        "128 bytes per state in the file",
+        minimum=0,
     )
-    parser.add_argument("--threads", type=count, default=1, help="torch CPU threads (0: torch's default)")
+    threads: int = option(1, "torch CPU threads (0: torch's default)", minimum=0)
+
+
+def parse(argv: list[str]):
+    parser = flags.parser_of(__doc__, AtlasSettings)
+    parser.add_argument("checkpoint", help="a sentiment checkpoint; the atlas is written beside it")
     return parser.parse_args(argv)
 
 

@@ -14,11 +14,12 @@ from tqdm import tqdm
 from models import checkpoint as ckpt
 from models import vision
 from models.captioning import SPECIALS, Captioner, CaptioningConfig, CaptioningPredictor
-from models.search import BOS, EOS, PAD, known, sample
-from models.text import Vocab, caption_words, pad_batch
+from models.search import known, sample
+from models.settings import option
+from models.text import BOS, EOS, PAD, Vocab, caption_words, pad_batch
 from training import card, data, loop, pictures
 from training.cider import CiderD
-from training.flags import option, pick
+from training.flags import pick
 
 
 @dataclass
@@ -35,12 +36,6 @@ class CaptioningTraining(loop.LoopConfig):
     attention_penalty: float = option(
         1.0, "doubly stochastic attention: push every region's total attention towards 1", minimum=0
     )
-    cell: str = option("lstm", "recurrent cell of the decoder", choices=["rnn", "lstm", "gru"])
-    embedding_dim: int = option(256, "word embedding size", minimum=1)
-    hidden_dim: int = option(512, "decoder state size", minimum=1)
-    attention_dim: int = option(256, "attention scoring size", minimum=1)
-    dropout: float = option(0.5, "dropout on words and before the output", minimum=0, below=1)
-    max_length: int = option(30, "longest caption produced, in words; longer ones are cut", minimum=2)
     scst: bool = option(
         False,
         "self-critical sequence training: reward captions sampled from the --init decoder by their "
@@ -48,6 +43,12 @@ class CaptioningTraining(loop.LoopConfig):
         "predicting the reference words; --batch-size then counts images",
     )
     samples: int = option(5, "captions sampled per image under --scst", minimum=2)
+    xe_weight: float = option(
+        0.0,
+        "under --scst, also learn one reference caption per image by cross-entropy, weighted so "
+        "(keeps what the decoder says varied where rewards alone narrow it)",
+        minimum=0,
+    )
 
 
 def cached_features(
@@ -112,7 +113,14 @@ def caption_metrics(
     cider_d = sum(
         cider.score(h.split(), [cider.vector(w) for w in refs]) for h, refs in zip(normal, words)
     ) / len(captions)
-    return {**scores, "cider": round(cider_d, 4), "beam_size": beam_size, "images": len(features)}
+    distinct = len(set(normal))  # captions that differ: self-critical training tends to narrow them
+    return {
+        **scores,
+        "cider": round(cider_d, 4),
+        "distinct": distinct,
+        "beam_size": beam_size,
+        "images": len(features),
+    }
 
 
 def build_vocab(captions: list[list[str]], min_count: int) -> Vocab:
@@ -121,16 +129,15 @@ def build_vocab(captions: list[list[str]], min_count: int) -> Vocab:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    argv, args = loop.setup(__doc__, argv, CaptioningTraining)
+    argv, args = loop.setup(__doc__, argv, CaptioningTraining, CaptioningConfig)
     if args.scst and not args.init:
         raise SystemExit(
             "--scst fine-tunes a trained decoder: give --init CHECKPOINT (a cross-entropy run's)."
         )
-    resumed = loop.read_resume(args.out) if args.resume else None
+    resumed, initial, start = loop.starting_points(args, "captioning")
     try:
-        initial = loop.read_init(args.init, "captioning")
         splits = data.load_captioning(args.data, args.limit)
-        predictor = build_predictor(args, splits["train"], resumed["checkpoint"] if resumed else initial)
+        predictor = build_predictor(args, splits["train"], start)
         features = {
             k: cached_features(predictor.encoder, args.data, s, args.cache_dir) for k, s in splits.items()
         }
@@ -158,32 +165,44 @@ def build_predictor(args, train: data.CaptionedImages, start: dict | None) -> Ca
 
 def training_task(predictor: CaptioningPredictor, splits: dict, features: dict, args) -> loop.Task:
     model, vocab = predictor.model, predictor.vocab
-    pairs = [  # (image index, word ids): one example per caption
-        (image, vocab.encode(caption_words(text))[: args.max_length - 1])
-        for image, texts in enumerate(splits["train"].captions)
-        for text in texts
+    pairs = [
+        (image, ids)
+        for image, captions in enumerate(encoded_captions(splits, vocab, args))
+        for ids in captions
     ]
 
     def batches(epoch: int) -> list[list[int]]:
-        return data.length_batches([len(words) for _, words in pairs], args.batch_size, args.seed + epoch)
+        return data.length_batches([len(ids) for _, ids in pairs], args.batch_size, args.seed + epoch)
 
     def collate(batch: list[int]) -> tuple[tuple[torch.Tensor, ...], int]:
-        words_in, _ = pad_batch([[BOS, *pairs[i][1]] for i in batch])
-        words_out, _ = pad_batch([[*pairs[i][1], EOS] for i in batch])
+        caption_in, _ = pad_batch([[BOS, *pairs[i][1]] for i in batch])
+        caption_out, _ = pad_batch([[*pairs[i][1], EOS] for i in batch])
         regions = features["train"][[pairs[i][0] for i in batch]]  # float16: half the bytes to move
-        return (regions, words_in, words_out), int((words_out != PAD).sum())
+        return (regions, caption_in, caption_out), int((caption_out != PAD).sum())
 
     def loss(model: torch.nn.Module, tensors: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        regions, words_in, words_out = tensors
-        logits, attention = model(regions.float(), words_in)  # [batch, steps, vocab], [batch, steps, regions]
-        loss = F.cross_entropy(
-            logits.flatten(0, 1), words_out.flatten(), ignore_index=PAD, label_smoothing=args.label_smoothing
-        )
-        seen = (attention * (words_out != PAD)[:, :, None]).sum(dim=1)  # [batch, regions]
-        return loss + args.attention_penalty * ((1 - seen) ** 2).mean()
+        regions, caption_in, caption_out = tensors
+        logits, attention = model(regions.float(), caption_in)  # [batch, steps, vocab], [.., regions]
+        seen = (attention * (caption_out != PAD)[:, :, None]).sum(dim=1)  # [batch, regions]
+        return word_loss(logits, caption_out, args) + args.attention_penalty * ((1 - seen) ** 2).mean()
 
     return loop.Task(
         model, batches, collate, loss, validation(predictor, splits, features, args), predictor.to_checkpoint
+    )
+
+
+def encoded_captions(splits: dict, vocab: Vocab, args) -> list[list[list[int]]]:
+    """Each training image's reference captions as word ids, cut to leave room for EOS."""
+    return [
+        [vocab.encode(caption_words(text))[: args.max_length - 1] for text in texts]
+        for texts in splits["train"].captions
+    ]
+
+
+def word_loss(logits: torch.Tensor, caption_out: torch.Tensor, args) -> torch.Tensor:
+    """Cross-entropy of the words [batch, steps] (padding left out), label-smoothed."""
+    return F.cross_entropy(
+        logits.flatten(0, 1), caption_out.flatten(), ignore_index=PAD, label_smoothing=args.label_smoothing
     )
 
 
@@ -194,6 +213,7 @@ def self_critical_task(predictor: CaptioningPredictor, splits: dict, features: d
     references = [[caption_words(text) for text in texts] for texts in splits["train"].captions]
     cider = CiderD(references)
     reference_vectors = [[cider.vector(words) for words in refs] for refs in references]
+    encoded = encoded_captions(splits, vocab, args)
 
     def batches(epoch: int) -> list[list[int]]:
         return data.length_batches([1] * len(references), args.batch_size, args.seed + epoch)
@@ -202,8 +222,8 @@ def self_critical_task(predictor: CaptioningPredictor, splits: dict, features: d
         return (features["train"][batch], torch.tensor(batch)), len(batch) * k
 
     def loss(model: torch.nn.Module, tensors: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        regions, images = tensors
-        regions, images = regions.float().repeat_interleave(k, dim=0), images.repeat_interleave(k).tolist()
+        own, images = tensors[0].float(), tensors[1].tolist()  # one row per image
+        regions, images = own.repeat_interleave(k, dim=0), [i for i in images for _ in range(k)]
         drawn = draw(getattr(model, "module", model), regions)  # DistributedDataParallel's .module
         rewards = torch.tensor(
             [
@@ -213,13 +233,22 @@ def self_critical_task(predictor: CaptioningPredictor, splits: dict, features: d
         ).view(-1, k)
         baseline = (rewards.sum(dim=1, keepdim=True) - rewards) / (k - 1)
         advantage = (rewards - baseline).view(-1, 1).to(regions.device)
-        words_in, _ = pad_batch([[BOS, *ids] for ids in drawn])
-        words_out, _ = pad_batch([[*ids, EOS] for ids in drawn])
-        words_in, words_out = words_in.to(regions.device), words_out.to(regions.device)
-        logits, _ = model(regions, words_in)  # the forward pass, so gradients flow as in cross-entropy
-        log_probs = known(logits).log_softmax(dim=-1).gather(-1, words_out[:, :, None]).squeeze(-1)
-        real = words_out != PAD
-        return -(advantage * log_probs * real).sum() / real.sum()
+        # --xe-weight: one of each image's references, drawn at random, learned by cross-entropy too,
+        # in the same forward pass as the samples
+        chosen = (
+            [encoded[i][int(torch.randint(len(encoded[i]), ()))] for i in images[::k]]
+            if args.xe_weight
+            else []
+        )
+        caption_in, _ = pad_batch([[BOS, *ids] for ids in drawn + chosen])
+        caption_out, _ = pad_batch([[*ids, EOS] for ids in drawn + chosen])
+        caption_in, caption_out = caption_in.to(regions.device), caption_out.to(regions.device)
+        logits, _ = model(torch.cat([regions, own[: len(chosen)]]), caption_in)  # gradients flow as usual
+        n = len(drawn)
+        log_probs = known(logits[:n]).log_softmax(dim=-1).gather(-1, caption_out[:n, :, None]).squeeze(-1)
+        real = caption_out[:n] != PAD
+        loss = -(advantage * log_probs * real).sum() / real.sum()
+        return loss + args.xe_weight * word_loss(logits[n:], caption_out[n:], args) if chosen else loss
 
     def draw(captioner: Captioner, regions: torch.Tensor) -> list[list[int]]:
         captioner.eval()  # sample from the decoder without dropout, the one people will use

@@ -101,7 +101,7 @@ def _sentiment(config: dict) -> str:
 def _translation(config: dict) -> str:
     direction = "bidirectional " if config["bidirectional"] else ""
     return (
-        f"{config['source_language']} -> {config['target_language']}: shared piece embedding "
+        f"{config['src']} -> {config['tgt']}: shared piece embedding "
         f"{config['embedding_dim']} -> {config['num_layers']}-layer {direction}{CELLS[config['cell']]} "
         f"encoder, {config['hidden_dim']} units a direction -> {CELLS[config['cell']]} decoder, "
         f"{config['decoder_dim']} units, with attention -> output tied to the embedding"
@@ -112,7 +112,7 @@ def _captioning(config: dict) -> str:
     return (
         f"{config['encoder']} (frozen, not in this file): 7x7 regions x {config['feature_dim']:,} "
         f"features -> soft attention ({config['attention_dim']}) -> {CELLS[config['cell']]} decoder, "
-        f"{config['hidden_dim']} units, word embedding {config['embedding_dim']}; "
+        f"{config['decoder_dim']} units, word embedding {config['embedding_dim']}; "
         f"at most {config['max_length']} words"
     )
 
@@ -185,12 +185,6 @@ def _pretraining(progress: dict) -> str:
         "and encoder start the classifier. Perplexity of the next token on the validation texts:\n\n"
         f"| pass | train loss | validation perplexity |\n| --- | --- | --- |\n{rows}"
     )
-
-
-def _settings(args: dict) -> str:
-    rows = "\n".join(f"| `{name}` | `{_value(value)}` |" for name, value in args.items())
-    table = f"| setting | value |\n| --- | --- |\n{rows}"
-    return f"<details><summary>Every setting (<code>train.args</code>)</summary>\n\n{table}\n\n</details>"
 
 
 def _value(value) -> str:

@@ -285,3 +285,9 @@ def _read_flickr_folder(spec: str, root: Path) -> dict[str, CaptionedImages]:
             ids, [captions[i] for i in ids], lambda i, ids=ids: root / "images" / ids[i]
         )
     return splits
+
+
+def mixed(sources: dict[str, dict], oversample: list[int]) -> list:
+    """Every source's training rows, each source's repeated as often as `oversample` says (missing: once)."""
+    repeats = oversample + [1] * (len(sources) - len(oversample))
+    return [row for splits, n in zip(sources.values(), repeats) for row in splits["train"] * n]

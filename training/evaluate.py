@@ -39,7 +39,7 @@ def sentiment_metrics(predictor, args) -> dict:
 
 
 def translation_metrics(predictor, args) -> dict:
-    source, target = predictor.source_language, predictor.target_language
+    source, target = predictor.config.src, predictor.config.tgt
     sources = data.load_translation_sources(args.data, source, target, args.limit)
     validation = {name: splits["validation"] for name, splits in sources.items()}
     metrics = evaluate_translation(predictor, validation, args.beam_size or 5)

@@ -1,40 +1,37 @@
-"""Command-line flags made from dataclass fields: one flag per field, its help from the metadata."""
+"""Command-line flags made from dataclass fields: one flag per setting (models.settings.option), its
+help from the field's metadata."""
 
 import argparse
 import dataclasses
 import typing
 
 
-def option(default, help: str, *, choices=None, minimum=None, below=None):
-    """A dataclass field that becomes a documented flag; values outside [minimum, below) are refused."""
-    metadata = {"help": help, "choices": choices, "minimum": minimum, "below": below}
-    if isinstance(default, list):
-        return dataclasses.field(default_factory=lambda: list(default), metadata=metadata)
-    return dataclasses.field(default=default, metadata=metadata)
-
-
-def parse(description: str, argv: list[str] | None, *classes, exclude=()) -> argparse.Namespace:
-    """Parse `argv` into one namespace holding every field of `classes` (except `exclude`)."""
-    parser = argparse.ArgumentParser(
-        description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter
-    )
-    seen = set()
-    for cls in classes:
-        hints = typing.get_type_hints(cls)
-        for field in dataclasses.fields(cls):
-            if field.name in exclude or field.name in seen:
-                continue
-            seen.add(field.name)
-            _add(parser, field, hints[field.name])
+def parse(description: str, argv: list[str] | None, *classes) -> argparse.Namespace:
+    """Parse `argv` into one namespace holding every setting of `classes` (their other fields, such as
+    a model's vocabulary size, come from the data), and --print-config."""
+    parser = parser_of(description, *classes)
     parser.add_argument(
         "--print-config", action="store_true", help="print the resolved settings as JSON and exit"
     )
     return parser.parse_args(argv)
 
 
+def parser_of(description: str, *classes) -> argparse.ArgumentParser:
+    """A parser with one flag per setting of `classes`."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    for cls in classes:  # argparse refuses a setting that two of them declare
+        hints = typing.get_type_hints(cls)
+        for field in dataclasses.fields(cls):
+            if "help" in field.metadata:
+                _add(parser, field, hints[field.name])
+    return parser
+
+
 def _add(parser: argparse.ArgumentParser, field: dataclasses.Field, kind) -> None:
     flag = "--" + field.name.replace("_", "-")
-    help = field.metadata.get("help", " ").replace("%", "%%")
+    help = field.metadata["help"].replace("%", "%%")
     default = field.default_factory() if callable(field.default_factory) else field.default
     if kind is bool:
         parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=help)

@@ -18,8 +18,9 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from models import checkpoint as ckpt
+from models.settings import option
 from training.device import CPU, Precision, autocast, choose_precision, move, resolve_device
-from training.flags import option, parse
+from training.flags import parse
 
 
 @dataclass
@@ -52,13 +53,14 @@ class LoopConfig:
 
 
 def setup(
-    description: str, argv: list[str] | None, config_class, resolve: Callable | None = None
+    description: str, argv: list[str] | None, *config_classes, resolve: Callable | None = None
 ) -> tuple[list[str], object]:
-    """The start of every training script: its argv and parsed flags (`resolve` fills the defaults
-    that depend on other flags), torch seeded and threaded. `--print-config` prints the resolved
-    flags as one line of JSON, the same keys as a checkpoint's `train.args`, and exits."""
+    """The start of every training script: its argv and parsed flags, one per field of
+    `config_classes` (the script's settings, then its model's), `resolve` filling the defaults that
+    depend on other flags; torch seeded and threaded. `--print-config` prints the resolved flags as
+    one line of JSON, the same keys as a checkpoint's `train.args`, and exits."""
     argv = sys.argv[1:] if argv is None else argv
-    args = parse(description, argv, config_class)
+    args = parse(description, argv, *config_classes)
     if resolve:
         resolve(args)
     if vars(args).pop("print_config"):
@@ -81,10 +83,19 @@ def read_resume(out: str) -> dict:
     if not path.is_file():
         raise SystemExit(f"--resume: no {path} to continue from; start without --resume.")
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        resume = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
         reason = type(error).__name__
         raise SystemExit(f"--resume: {path} cannot be read ({reason}); start without --resume.") from None
+    return {**resume, "checkpoint": ckpt.migrate(resume["checkpoint"])}
+
+
+def starting_points(args, task: str) -> tuple[dict | None, dict | None, dict | None]:
+    """What a run starts from: the resume state (--resume), the --init checkpoint, and the checkpoint
+    whose weights and vocabulary it builds its model from (the resumed one, else the --init one)."""
+    resumed = read_resume(args.out) if args.resume else None
+    initial = read_init(args.init, task)
+    return resumed, initial, resumed["checkpoint"] if resumed else initial
 
 
 def read_init(path: str, task: str) -> dict | None:

@@ -9,7 +9,8 @@ import torch
 
 from models.cells import FUSED
 from models.recall import train_recall
-from training.flags import option, parse, pick
+from models.settings import option
+from training.flags import parse, pick
 
 
 @dataclass

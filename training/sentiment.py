@@ -10,9 +10,10 @@ import torch.nn.functional as F
 
 from models import checkpoint as ckpt
 from models.sentiment import NextTokenModel, SentimentConfig, SentimentModel, SentimentPredictor
+from models.settings import option
 from models.text import Vocab, pad_batch, tokenize
 from training import atlas, card, data, loop
-from training.flags import option, pick
+from training.flags import pick
 
 
 @dataclass
@@ -25,28 +26,6 @@ class SentimentTraining(loop.LoopConfig):
     vocab_size: int = option(30000, "most frequent training tokens kept", minimum=3)
     batch_size: int = option(64, "sequences per batch", minimum=1)
     limit: int = option(0, "use only the first N examples of each split of each source (0: all)", minimum=0)
-    cell: str = option("lstm", "recurrent cell", choices=["rnn", "lstm", "gru"])
-    embedding_dim: int = option(128, "token embedding size", minimum=1)
-    hidden_dim: int = option(256, "recurrent state size per direction", minimum=1)
-    num_layers: int = option(1, "stacked recurrent layers", minimum=1)
-    bidirectional: bool = option(False, "add a backward direction to every layer")
-    dropout: float = option(
-        0.4, "dropout on embeddings, between layers and before the classifier", minimum=0, below=1
-    )
-    word_dropout: float = option(
-        0.0, "zero a word's embedding for a whole batch with this probability (AWD-LSTM)", minimum=0, below=1
-    )
-    weight_drop: float = option(
-        0.0,
-        "DropConnect on the recurrent matrices W_h, a fresh mask each batch (AWD-LSTM)",
-        minimum=0,
-        below=1,
-    )
-    locked_dropout: bool = option(
-        False, "one dropout mask per sequence, the same at every step (variational dropout)"
-    )
-    max_tokens: int = option(800, "tokens read per text; longer texts are cut", minimum=1)
-    pool_last: bool = option(True, "also classify from the state after the last token")
     oversample: list[int] = option(
         [1, 2], "repeat each --data source's training rows this often (one number per source; missing: 1)"
     )
@@ -75,19 +54,17 @@ def evaluate(predictor: SentimentPredictor, sources: dict[str, data.Rows]) -> di
 
 
 def main(argv: list[str] | None = None) -> dict:
-    argv, args = loop.setup(__doc__, argv, SentimentTraining)
+    argv, args = loop.setup(__doc__, argv, SentimentTraining, SentimentConfig)
     if args.pretrain_epochs and args.bidirectional:
         raise SystemExit("--pretrain-epochs: a backward direction would see the token it predicts.")
     try:
         sources = data.load_sentiment_sources(args.data, args.limit)
     except data.DataError as error:
         raise SystemExit(str(error)) from None
-    repeats = args.oversample + [1] * (len(sources) - len(args.oversample))
-    train_rows = [row for splits, n in zip(sources.values(), repeats) for row in splits["train"] * n]
+    train_rows = data.mixed(sources, args.oversample)
     tokenized = [tokenize(text, args.max_tokens)[0] for text, _ in train_rows]
-    resumed = loop.read_resume(args.out) if args.resume else None
-    initial = loop.read_init(args.init, "sentiment")
-    predictor = build_predictor(args, tokenized, resumed["checkpoint"] if resumed else initial)
+    resumed, initial, start = loop.starting_points(args, "sentiment")
+    predictor = build_predictor(args, tokenized, start)
     print(
         f"training on {len(train_rows):,} texts from {', '.join(sources)}; "
         f"vocabulary {len(predictor.vocab):,}",

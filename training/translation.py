@@ -9,17 +9,15 @@ import sentencepiece
 import torch
 import torch.nn.functional as F
 
-from models.search import BOS, EOS, PAD, UNK
-from models.text import pad_batch
+from models.settings import option
+from models.text import BOS, EOS, PAD, UNK, pad_batch
 from models.translation import Seq2Seq, TranslationConfig, TranslationPredictor
 from training import card, data, loop
-from training.flags import option, pick
+from training.flags import pick
 
 
 @dataclass
 class TranslationTraining(loop.LoopConfig):
-    src: str = option("de", "source language (a column or file suffix of the data)")
-    tgt: str = option("en", "target language")
     data: list[str] = option(
         ["bentrevett/multi30k"],
         "hub names or local paths: a Multi30k folder (raw/*.gz), English<TAB>other lines (Tatoeba)",
@@ -33,20 +31,9 @@ class TranslationTraining(loop.LoopConfig):
     batch_size: int = option(64, "sentence pairs per batch", minimum=1)
     limit: int = option(0, "use only the first N pairs of each split (0: all)", minimum=0)
     label_smoothing: float = option(0.1, "label smoothing of the target distribution", minimum=0, below=1)
-    cell: str = option("gru", "recurrent cell", choices=["rnn", "lstm", "gru"])
-    embedding_dim: int = option(256, "piece embedding size (shared by source and target)", minimum=1)
-    hidden_dim: int = option(256, "encoder state size per direction", minimum=1)
-    decoder_dim: int = option(512, "decoder state size", minimum=1)
-    num_layers: int = option(1, "encoder layers", minimum=1)
-    bidirectional: bool = option(True, "read the source in both directions")
-    dropout: float = option(
-        0.3, "dropout on embeddings, between layers and before the output", minimum=0, below=1
-    )
-    max_source_tokens: int = option(100, "source pieces read; longer sentences are cut", minimum=1)
-    max_target_tokens: int = option(100, "longest translation produced, in pieces", minimum=2)
 
 
-def train_sentencepiece(sentences: list[str], vocab_size: int) -> bytes:
+def train_sentencepiece(sentences: list[str], vocab_size: int) -> sentencepiece.SentencePieceProcessor:
     """A BPE model over both languages, with the special ids the model expects."""
     model = io.BytesIO()
     sentencepiece.SentencePieceTrainer.train(
@@ -62,7 +49,7 @@ def train_sentencepiece(sentences: list[str], vocab_size: int) -> bytes:
         hard_vocab_limit=False,  # a small corpus may not support the full vocabulary
         minloglevel=2,
     )
-    return model.getvalue()
+    return sentencepiece.SentencePieceProcessor(model_proto=model.getvalue())
 
 
 def evaluate(predictor: TranslationPredictor, sources: dict[str, data.Pairs], beam_size: int) -> dict:
@@ -95,16 +82,14 @@ def bleu(predictor: TranslationPredictor, pairs: data.Pairs, beam_size: int, bat
 
 
 def main(argv: list[str] | None = None) -> dict:
-    argv, args = loop.setup(__doc__, argv, TranslationTraining, resolve=default_out)
+    argv, args = loop.setup(__doc__, argv, TranslationTraining, TranslationConfig, resolve=default_out)
     try:
         sources = data.load_translation_sources(args.data, args.src, args.tgt, args.limit)
     except data.DataError as error:
         raise SystemExit(str(error)) from None
-    repeats = args.oversample + [1] * (len(sources) - len(args.oversample))
-    train = [pair for splits, n in zip(sources.values(), repeats) for pair in splits["train"] * n]
-    resumed = loop.read_resume(args.out) if args.resume else None
-    initial = loop.read_init(args.init, "translation")
-    predictor = build_predictor(args, train, resumed["checkpoint"] if resumed else initial)
+    train = data.mixed(sources, args.oversample)
+    resumed, initial, start = loop.starting_points(args, "translation")
+    predictor = build_predictor(args, train, start)
     print(
         f"training on {len(train):,} pairs from {', '.join(sources)}, {args.src}->{args.tgt}; "
         f"{predictor.config.vocab_size:,} pieces",
@@ -128,10 +113,7 @@ def build_predictor(args, train: data.Pairs, start: dict | None) -> TranslationP
     if start:
         return TranslationPredictor.from_checkpoint(start)
     pieces = train_sentencepiece([s for pair in train for s in pair], args.vocab_size)
-    size = sentencepiece.SentencePieceProcessor(model_proto=pieces).get_piece_size()
-    config = pick(
-        TranslationConfig, args, vocab_size=size, source_language=args.src, target_language=args.tgt
-    )
+    config = pick(TranslationConfig, args, vocab_size=pieces.get_piece_size())
     return TranslationPredictor(Seq2Seq(config), pieces)
 
 
@@ -139,7 +121,7 @@ def training_task(
     predictor: TranslationPredictor, train: data.Pairs, validation: dict[str, data.Pairs], args
 ) -> loop.Task:
     model, config = predictor.model, predictor.config
-    encode = predictor.pieces.encode
+    encode = predictor.vocab.encode
     sources = [encode(s)[: config.max_source_tokens] or [UNK] for s, _ in train]
     targets = [encode(t)[: config.max_target_tokens - 1] for _, t in train]
 

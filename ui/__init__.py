@@ -3,6 +3,7 @@
 import hashlib
 import logging
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import models
 from models.atlas import Atlas, rebuild_command
 from models.checkpoint import read as read_checkpoint
 from models.checkpoint import train_command
-from models.search import saliency
+from models.search import connectivity
 from ui import serving
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,10 @@ log = logging.getLogger(__name__)
 # Tests point the app at fixture checkpoints through this variable.
 CHECKPOINTS = Path(os.environ.get("UNFOLD_CHECKPOINTS", "checkpoints"))
 STRUCTURE = {"sentiment": "many to one", "translation": "many to many", "captioning": "one to many"}
+# Share and keep: a page's input and chosen view live in the URL, so a copied link reopens them.
+# Streamlit binds a widget to the URL itself: with `bind=LINK` the widget's key names the parameter, a
+# link's value seeds the widget, an invalid one is dropped and the default one is left out of the URL.
+LINK = "query-params"
 
 
 def _modified(path: Path) -> float:
@@ -103,18 +108,18 @@ def _warm() -> None:
             if model.task == "sentiment":
                 model.atlas  # noqa: B018  read once, then shared
             if model.task == "captioning":
-                _first_saliency()
+                _first_connectivity()
         except (models.CheckpointError, models.AtlasError):
             pass  # missing or unusable: the page that opens it says what is wrong and how to fix it
         except Exception:
             log.exception("warming up %s failed", path)
 
 
-def _first_saliency() -> None:
-    """Autograd's batched gradients, behind every saliency map, import sympy the first time they
+def _first_connectivity() -> None:
+    """Autograd's batched gradients, behind every connectivity map, import sympy the first time they
     run (about a second, more before the bytecode is compiled): here rather than in a request."""
     inputs = torch.ones(1, 1, 2, requires_grad=True)
-    saliency((2 * inputs).sum(-1)[0], inputs)
+    connectivity((2 * inputs).sum(-1)[0], inputs)
 
 
 def load_model(name: str, task: str):
@@ -192,15 +197,26 @@ def model_table() -> list[dict]:
 
 def _describe(name: str, info: dict) -> dict:
     config, task = info["config"], info["task"]
-    direction = "bi" if config.get("bidirectional") else ""
     return {
         "checkpoint": f"{name}.pt",
         "task": f"{task} ({STRUCTURE.get(task, '')})",
-        "cell": f"{config.get('num_layers', 1)}×{direction}{config['cell'].upper()} {config['hidden_dim']}",
+        "recurrent layers": _recurrent(config),
         "parameters": f"{info['parameters'] / 1e6:.1f} M",
         "file size": f"{(CHECKPOINTS / f'{name}.pt').stat().st_size / 1e6:.1f} MB",
         "validation metrics": _metrics_text(info["metrics"]),
     }
+
+
+def _recurrent(config: dict) -> str:
+    """'1×LSTM 256' (an encoder), 'LSTM 512 decoder', or both joined by an arrow."""
+    cell = config["cell"].upper()
+    layers = []
+    if "hidden_dim" in config:
+        direction = "bi" if config["bidirectional"] else ""
+        layers.append(f"{config['num_layers']}×{direction}{cell} {config['hidden_dim']}")
+    if "decoder_dim" in config:
+        layers.append(f"{cell} {config['decoder_dim']} decoder")
+    return " → ".join(layers)
 
 
 def _metrics_text(metrics: dict) -> str:
@@ -220,6 +236,11 @@ def _metrics_text(metrics: dict) -> str:
 
 def _beam(width: int) -> str:
     return "greedy" if width == 1 else f"beam {width}"
+
+
+def as_written(text: str) -> str:
+    """`text` as Markdown that shows it as written: no emphasis, links, LaTeX or emoji codes."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$:])", r"\\\1", text)
 
 
 def example_picker(examples: dict[str, str], key: str, target: str, placeholder: str) -> None:

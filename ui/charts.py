@@ -1,5 +1,5 @@
-"""Every chart in the app: hidden-state heatmap, reading trace, coloured token strip, attention overlay,
-the clickable grid of image regions."""
+"""Every chart in the app: hidden-state heatmap, reading trace, the clickable grid of image regions, and
+the small HTML strips of coloured tokens."""
 
 import base64
 import functools
@@ -15,12 +15,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
-from PIL import Image, ImageDraw
-from scipy.cluster.hierarchy import leaves_list, linkage
+from PIL import Image
 
 from models.atlas import Unit
+from models.pieces import piece_labels
+from models.regions import region_cell, region_names
+from models.units import unit_order
 
-UNIT_ORDERS = ("index", "mean activation", "variance", "clustered")
 PICK = "unit_pick"  # a click selection of the charts that pick a unit: {"unit": ...}
 # The colours of positive and negative, as token_strip draws them.
 VERDICT_COLOURS = alt.Scale(domain=["positive", "negative"], range=["#3170b8", "#c83c32"])
@@ -61,42 +62,6 @@ def vega_lite(build: Callable[..., alt.TopLevelMixin]) -> Callable[..., dict]:
     return spec
 
 
-def unit_order(values: np.ndarray, order: str) -> np.ndarray:
-    """Display order of the units (columns) of values [steps, units]."""
-    if order == "mean activation":
-        return np.argsort(-values.mean(axis=0), kind="stable")
-    if order == "variance":
-        return np.argsort(-values.var(axis=0), kind="stable")
-    if order == "clustered" and values.shape[0] > 2 and values.shape[1] > 1:
-        # Units whose activations rise and fall together sit side by side: average-linkage clustering
-        # on the correlation of their traces (Euclidean between normalized traces), leaves in order.
-        return leaves_list(linkage(_normalized(values).T, "average", optimal_ordering=True))
-    return np.arange(values.shape[1])
-
-
-def _normalized(values: np.ndarray) -> np.ndarray:
-    """Each column centered and scaled to length 1 (a constant column becomes zeros)."""
-    centered = values - values.mean(axis=0)
-    norms = np.linalg.norm(centered, axis=0)
-    return np.divide(centered, norms, out=np.zeros(centered.shape), where=norms > 0)
-
-
-def state_domain(name: str, values: np.ndarray) -> tuple[float, float]:
-    """The colour range of a traced quantity ("h", "layer0.forward.c", "decoder.update_gate", ...):
-    gates 0..1, tanh states -1..1, the unbounded LSTM memory symmetric around its largest value."""
-    quantity = name.rsplit(".", 1)[-1]
-    if quantity == "c":
-        limit = float(np.abs(values).max()) or 1.0
-        return (-limit, limit)
-    return (0.0, 1.0) if quantity.endswith("gate") else (-1.0, 1.0)
-
-
-def closest_unit(values: np.ndarray, trace: np.ndarray) -> int:
-    """The unit (column of values [steps, units]) whose activation best follows `trace` [steps]."""
-    correlation = _normalized(trace[:, None])[:, 0] @ _normalized(values)
-    return int(np.abs(correlation).argmax())
-
-
 def step_labels(tokens: list[str]) -> list[str]:
     """Unique, ordered x-axis labels: '3 film'."""
     return [f"{i} {token}" for i, token in enumerate(tokens)]
@@ -112,7 +77,6 @@ def heatmap(
     values: np.ndarray,
     tokens: list[str],
     *,
-    rows: list[str] | None = None,
     domain: tuple[float, float] = (-1.0, 1.0),
     order: str = "index",
     ranking: list[int] | None = None,
@@ -120,28 +84,20 @@ def heatmap(
     x_title: str = "time step (token)",
     height: int | None = None,
 ) -> alt.Chart:
-    """values [steps, units] as units (or the given `rows`) x time steps labelled with `tokens`;
-    colour fixed to `domain`: diverging around 0, or sequential for a domain from 0. Units go in the
-    `order` unit_order names, or in the given `ranking` (then `order` only names it). `height` is in
-    pixels, axes and title included (default: 3 a row, 160 to 520)."""
+    """values [steps, units] as units x time steps labelled with `tokens`; colour fixed to `domain`:
+    diverging around 0, or sequential for a domain from 0. Units go in the `order` models.units.unit_order
+    names, or in the given `ranking` (then `order` only names it). `height` is in pixels, axes and title
+    included (default: 3 a unit, 160 to 520)."""
     steps, units = values.shape
-    assert len(tokens) == steps and (rows is None or len(rows) == units), (values.shape, len(tokens))
+    assert len(tokens) == steps, (values.shape, len(tokens))
     labels = step_labels(tokens)
-    if rows is None:
-        y_sort, y_title, y_labels = (
-            [int(u) for u in (unit_order(values, order) if ranking is None else ranking)],
-            f"unit ({order})",
-            units <= 64,
-        )
-        y_values = np.tile(np.arange(units), steps)
-    else:
-        y_sort, y_title, y_labels = step_labels(rows), "output step (token)", True
-        y_values = np.tile(y_sort, steps)
+    y_sort = [int(u) for u in (unit_order(values, order) if ranking is None else ranking)]
+    y_axis = alt.Axis(labels=units <= 64, ticks=units <= 64)
     frame = pd.DataFrame(
         {
             "step": np.repeat(labels, units),
             "token": np.repeat(tokens, units),
-            "unit": y_values,
+            "unit": np.tile(np.arange(units), steps),
             "value": values.ravel().round(4),
         }
     )
@@ -151,27 +107,13 @@ def heatmap(
         .mark_rect()
         .encode(
             x=alt.X("step:O", sort=labels, title=x_title, axis=token_axis(len(labels))),
-            y=alt.Y("unit:O", sort=y_sort, title=y_title, axis=alt.Axis(labels=y_labels, ticks=y_labels)),
+            y=alt.Y("unit:O", sort=y_sort, title=f"unit ({order})", axis=y_axis),
             color=alt.Color("value:Q", scale=alt.Scale(scheme=scheme, domain=list(domain)), title="value"),
             tooltip=["token:N", "step:O", "unit:O", alt.Tooltip("value:Q", format=".3f")],
         )
         .add_params(alt.selection_point(name=PICK, fields=["unit"], on="click"))
-        .properties(height=height or min(max((3 if rows is None else 22) * units, 160), 520))
+        .properties(height=height or min(max(3 * units, 160), 520))
     )
-
-
-WORD_START = "▁"  # sentencepiece's mark on a piece that begins a word
-
-
-def piece_labels(pieces: list[str]) -> list[str]:
-    """Sentencepiece pieces as a reader recognises them: no word-start mark (a bare one is a space, "␣"),
-    a piece that the next one continues ending in a hyphen ("Fahr-", "rad"), the end as "(end)"."""
-    labels = []
-    for piece, following in zip(pieces, [*pieces[1:], WORD_START]):
-        text = "(end)" if piece == "</s>" else piece.removeprefix(WORD_START) or "␣"
-        continued = text[-1:].isalnum() and following[:1].isalnum()
-        labels.append(f"{text}-" if continued else text)
-    return labels
 
 
 @vega_lite
@@ -373,20 +315,6 @@ def gate_saturation(fractions: np.ndarray, gate: str) -> alt.Chart:
     )
 
 
-DIMMED = 0.15  # the brightness attention overlays leave where attention is lowest
-
-
-def attention_overlay(image: np.ndarray, attention: np.ndarray) -> np.ndarray:
-    """The picture [height, width, 3] lit where a grid of attention weights is high, dimmed elsewhere:
-    the grid is scaled up smoothly to the picture's size, from its smallest weight (dark) to its
-    largest (full brightness), so a nearly even spread still shows where the peak is."""
-    spread = attention.max() - attention.min()
-    relative = (attention - attention.min()) / spread if spread > 0 else np.ones_like(attention)
-    grid = Image.fromarray(relative.astype(np.float32), mode="F")
-    light = np.asarray(grid.resize(image.shape[1::-1], Image.Resampling.BICUBIC)).clip(0, 1)
-    return (image * (DIMMED + (1 - DIMMED) * light[:, :, None])).astype(np.uint8)
-
-
 @vega_lite
 def curves(
     frame: pd.DataFrame, x: str, y: str, series: str, *, log: bool = False, title: str = ""
@@ -428,24 +356,14 @@ def shares(frame: pd.DataFrame) -> alt.Chart:
 REGION = "region"  # the click selection of region_grid: {"region": "B3"}
 
 
-def region_names(grid: int) -> list[str]:
-    """The cells of a grid x grid image grid, row by row, named like chess squares: column letter, then
-    row number from the top ("B3")."""
-    return [f"{chr(ord('A') + column)}{row + 1}" for row in range(grid) for column in range(grid)]
-
-
 @vega_lite
 def region_grid(image: np.ndarray, hidden: Collection[str], grid: int, size: int = 336) -> alt.Chart:
     """The picture under its grid of regions, each named in its corner, the `hidden` ones dark; a click on
     a cell selects it."""
     names = region_names(grid)
+    rows, columns = zip(*(region_cell(name, grid) for name in names))
     cells = pd.DataFrame(
-        {
-            REGION: names,
-            "left": np.tile(np.arange(grid), grid),
-            "top": np.repeat(np.arange(grid), grid),
-            "hidden": [name in hidden for name in names],
-        }
+        {REGION: names, "left": columns, "top": rows, "hidden": [name in hidden for name in names]}
     )
     # Axes from 0 to grid, cell k spanning k..k+1, shared by the picture, the cells and their names.
     x = alt.X("left:Q", scale=alt.Scale(domain=[0, grid], nice=False), axis=None)
@@ -484,27 +402,3 @@ def _data_url(image: np.ndarray) -> str:
     buffer = io.BytesIO()
     Image.fromarray(image).save(buffer, format="JPEG", quality=90)
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
-def framed(picture: np.ndarray, cells: Collection[tuple[int, int]], grid: int) -> np.ndarray:
-    """The picture with the (row, column) cells of its grid x grid grid framed in red."""
-    framed_picture = Image.fromarray(picture)
-    draw = ImageDraw.Draw(framed_picture)
-    step = picture.shape[0] / grid
-    for row, column in cells:
-        box = [column * step, row * step, (column + 1) * step - 1, (row + 1) * step - 1]
-        draw.rectangle(box, outline=(220, 40, 40), width=1)
-    return np.asarray(framed_picture)
-
-
-def caption_overlay(image: np.ndarray, attention: np.ndarray) -> np.ndarray:
-    """attention_overlay of a caption's maps [words, grid, grid] averaged: where it looked overall."""
-    return attention_overlay(image, attention.mean(axis=0))
-
-
-def attention_gained(image: np.ndarray, before: np.ndarray, after: np.ndarray) -> np.ndarray:
-    """The picture lit where a caption's average attention grew from the maps `before` to `after`
-    ([words, grid, grid] each), most where it grew most; dimmed where it shrank, all dimmed if it grew
-    nowhere."""
-    gain = np.clip(after.mean(axis=0) - before.mean(axis=0), 0, None)
-    return attention_overlay(image, gain) if gain.max() > 0 else (image * DIMMED).astype(np.uint8)

@@ -72,7 +72,7 @@ def test_upload_gives_a_caption_and_attention_overlays(shipped_app, page):
     expect(caption).to_contain_text("man", timeout=60_000)
     words = len(caption.inner_text().split())
     overlays = page.locator("[data-testid='stImage'] img")
-    expect(overlays).to_have_count(2 + words, timeout=30_000)  # attention, saliency, one per word
+    expect(overlays).to_have_count(2 + words, timeout=30_000)  # attention, connectivity, one per word
     page.get_by_text("before writing", exact=False).first.wait_for()
     heatmap = page.locator("[data-testid='stVegaLiteChart']").nth(1)
     heatmap.scroll_into_view_if_needed(timeout=30_000)

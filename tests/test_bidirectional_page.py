@@ -1,0 +1,12 @@
+"""The bidirectional page (Inside an RNN) through AppTest: both directions' states."""
+
+import json
+
+from tests.conftest import inside_page
+
+
+def test_bidirectional_page_shows_both_directions(monkeypatch, fixture_checkpoints):
+    at = inside_page(monkeypatch, fixture_checkpoints, "bidirectional")
+    titles = [json.loads(c.proto.spec)["title"] for c in at.get("vega_lite_chart")]
+    assert titles == ["layer0.forward.h", "layer0.backward.h"]
+    assert at.html[0].value.count("rgba(49, 112, 184, 1.00)") == 1  # forward has read only token 1

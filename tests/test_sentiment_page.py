@@ -1,0 +1,153 @@
+"""The sentiment page through AppTest: the verdict and its reading trace, the heatmap, the atlas of
+what its units track, blank and long reviews, and a missing checkpoint."""
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import models
+from tests.conftest import chart_rows, open_page
+
+
+def submit(at: AppTest, text: str) -> AppTest:
+    at.text_area(key="sentiment_text").set_value(text)
+    return at.button[0].click().run()
+
+
+def test_sentiment_page_reads_the_example_first_then_a_review(monkeypatch, fixture_checkpoints):
+    at = open_page(monkeypatch, fixture_checkpoints, "pages/sentiment.py")
+    assert not at.exception
+    assert at.metric[0].value in ("Positive", "Negative")  # no click needed
+    assert any("10 tokens read" in c.value for c in at.caption)
+    submit(at, "not terrible at all , it 's great !")
+    assert not at.exception
+    assert any("9 tokens read" in c.value for c in at.caption)
+    assert heatmap(at)["title"] == "hidden state h_t, layer 0 forward"
+    assert heatmap(at)["encoding"]["y"]["title"] == "unit (clustered)"
+    at.selectbox(key="sentiment_quantity").set_value("forget_gate").run()
+    at.selectbox(key="sentiment_order").set_value("variance").run()
+    spec = heatmap(at)
+    assert spec["title"] == "forget gate f_t, layer 0 forward"
+    assert spec["encoding"]["color"]["scale"]["domain"] == [0.0, 1.0]
+    assert spec["encoding"]["y"]["title"] == "unit (variance)"
+    at.number_input(key="sentiment_unit").set_value(2).run()
+    assert not at.exception
+    assert at.html[0].value.count("<span") == 9  # every token coloured by unit 2
+
+
+def heatmap(at: AppTest) -> dict:
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2  # the reading trace, then the heatmap
+    return json.loads(charts[1].proto.spec)
+
+
+def test_sentiment_page_overlays_the_models_and_explains_a_missing_atlas(monkeypatch, fixture_checkpoints):
+    at = open_page(monkeypatch, fixture_checkpoints, "pages/sentiment.py")
+    trace = chart_rows(at.get("vega_lite_chart")[0])
+    assert set(trace["model"]) == {"sentiment (LSTM)", "sentiment-gru (GRU)", "sentiment-rnn (vanilla RNN)"}
+    assert f"make atlas CHECKPOINT={fixture_checkpoints / 'sentiment.pt'}" in at.info[0].value
+    assert [s.value for s in at.subheader][-2:] == [
+        "One unit, read along the text",
+        "Gates: switches or dials",
+    ]
+    at.selectbox(key="sentiment_model").set_value("sentiment-rnn").run()
+    assert not at.exception
+    assert "Gates: switches or dials" not in [s.value for s in at.subheader]  # the vanilla cell has none
+
+
+def test_sentiment_atlas_ranks_units_and_shows_one_on_first_load(monkeypatch, atlas_checkpoints):
+    at = open_page(monkeypatch, atlas_checkpoints, "pages/sentiment.py")
+    assert not at.exception
+    atlas = models.load(atlas_checkpoints / "sentiment.pt").atlas
+    best = atlas.units("layer0.forward.h")[0]
+    assert at.metric[1].label == "Units with AUC above 0.9" and at.metric[1].value.endswith("of 6")
+    assert list(at.dataframe[0].value["unit"]) == [unit.index for unit in atlas.units("layer0.forward.h")]
+    assert at.number_input(key="sentiment_unit").value == best.index
+    assert any(
+        m.value.startswith(f"**Unit {best.index}**: AUC {best.auc:.3f}, rank 1 of 6") for m in at.markdown
+    )
+    highest, lowest = at.html[1].value, at.html[2].value
+    assert highest.count("outline") == lowest.count("outline") == 5  # every snippet, its token framed
+    at.number_input(key="sentiment_unit").set_value(4).run()
+    assert not at.exception
+    titles = [json.loads(c.proto.spec).get("title") for c in at.get("vega_lite_chart")]
+    assert "unit 4, mean per text" in titles
+    assert "input gate i_t" in titles  # the gates' saturation over held-out texts
+
+
+def test_sentiment_heatmap_orders_units_by_atlas_auc(monkeypatch, atlas_checkpoints):
+    at = open_page(monkeypatch, atlas_checkpoints, "pages/sentiment.py")
+    at.selectbox(key="sentiment_order").set_value("atlas AUC").run()
+    spec = json.loads(at.get("vega_lite_chart")[1].proto.spec)
+    atlas = models.load(atlas_checkpoints / "sentiment.pt").atlas
+    assert spec["encoding"]["y"]["sort"] == [unit.index for unit in atlas.units("layer0.forward.h")]
+    at.selectbox(key="sentiment_atlas_state").set_value("layer0.forward.c").run()
+    assert not at.exception and at.metric[1].value.endswith("of 6")
+
+
+def test_sentiment_pattern_search_finds_the_span_units_elsewhere(monkeypatch, atlas_checkpoints):
+    at = open_page(monkeypatch, atlas_checkpoints, "pages/sentiment.py")
+    at.select_slider[0].set_value((4, 5)).run()  # "terrible ,"
+    at.slider[0].set_value(0.0).run()
+    assert not at.exception
+    pattern = next(m.value for m in at.markdown if "above 0.000 at every token" in m.value)
+    count = int(pattern.split("**")[1].split()[0])
+    assert "“terrible ,”" in pattern
+    matches = at.html[-1].value
+    assert f"of {count} units on at" in matches and "outline" in matches
+    at.slider[0].set_value(at.slider[0].max).run()
+    assert not at.exception and "No unit stays above" in at.info[0].value
+
+
+@pytest.mark.parametrize("text", ["h", "\x00\x01\x07 !", "😀🎬 🔥🔥", "a great film " * 1_540])
+def test_sentiment_atlas_sections_take_any_review(monkeypatch, atlas_checkpoints, text):
+    at = open_page(monkeypatch, atlas_checkpoints, "pages/sentiment.py")
+    submit(at, text)
+    assert not at.exception
+    assert "Pattern search" in [s.value for s in at.subheader]
+
+
+def test_sentiment_page_explains_a_stale_atlas_and_a_model_without_one(monkeypatch, atlas_checkpoints):
+    at = open_page(monkeypatch, atlas_checkpoints, "pages/sentiment.py")
+    assert at.selectbox(key="sentiment_model").options == [
+        "sentiment",
+        "mine",
+        "sentiment-gru",
+        "sentiment-rnn",
+    ]
+    at.selectbox(key="sentiment_model").set_value("sentiment-gru").run()
+    assert not at.exception
+    assert "built from other weights" in at.warning[0].value and "make atlas" in at.warning[0].value
+    assert at.metric[0].value in ("Positive", "Negative") and len(at.html) == 1  # the unit, without atlas
+    at.selectbox(key="sentiment_model").set_value("mine").run()
+    assert not at.exception
+    assert f"make atlas CHECKPOINT={atlas_checkpoints / 'mine.pt'}" in at.info[0].value
+
+
+def test_sentiment_examples_fill_the_text_box(monkeypatch, fixture_checkpoints):
+    at = open_page(monkeypatch, fixture_checkpoints, "pages/sentiment.py")
+    at.selectbox(key="sentiment_example").set_value("Negative").run()
+    assert at.text_area(key="sentiment_text").value.startswith("A dull")
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_sentiment_page_explains_empty_input(monkeypatch, fixture_checkpoints, text):
+    at = open_page(monkeypatch, fixture_checkpoints, "pages/sentiment.py")
+    submit(at, text)
+    assert not at.exception
+    assert "empty" in at.warning[0].value
+
+
+def test_sentiment_page_long_text_is_windowed(monkeypatch, fixture_checkpoints):
+    at = open_page(monkeypatch, fixture_checkpoints, "pages/sentiment.py")
+    submit(at, "great film " * 2000)
+    assert not at.exception
+    assert "read only its first 50 tokens" in at.info[0].value
+
+
+def test_sentiment_page_without_checkpoint_shows_the_fix(monkeypatch, tmp_path):
+    at = open_page(monkeypatch, tmp_path, "pages/sentiment.py")
+    assert not at.exception
+    assert "No checkpoint" in at.error[0].value
+    assert "make train-sentiment" in at.info[0].value
