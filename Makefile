@@ -60,16 +60,13 @@ TRANSLATION_DATA := $(if $(wildcard $(DATA)/multi30k/raw),$(DATA)/multi30k $(DAT
 
 train-translation: train-translation-de-en train-translation-en-de
 
-# Three steps a direction: 11 epochs on both data sets (into checkpoints/translation-SRC-TGT-base.pt,
-# which git ignores), then 3 more from there with Multi30k read twice an epoch, at a quarter of the rate,
-# then 3 more on the file itself with Multi30k read three times, validating the mean of the epochs so far.
+# Two steps a direction: 11 epochs on both data sets (into checkpoints/translation-SRC-TGT-base.pt,
+# which git ignores), then 3 more from there with Multi30k read twice an epoch, at a quarter of the rate.
 train-translation-de-en train-translation-en-de: train-translation-%: $(VENV)/.runtime
 	$(PY) -m training.translation $(call languages,$*) --data $(TRANSLATION_DATA) \
 		--out checkpoints/translation-$*-base.pt $(ARGS)
 	$(PY) -m training.translation $(call languages,$*) --data $(TRANSLATION_DATA) \
 		--init checkpoints/translation-$*-base.pt --oversample 2 1 --epochs 3 --lr 5e-4 $(ARGS)
-	$(PY) -m training.translation $(call languages,$*) --data $(TRANSLATION_DATA) \
-		--init checkpoints/translation-$*.pt --oversample 3 1 --epochs 3 --lr 3e-4 --average 3 $(ARGS)
 
 languages = --src $(word 1,$(subst -, ,$(1))) --tgt $(word 2,$(subst -, ,$(1)))
 

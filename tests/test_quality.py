@@ -70,4 +70,6 @@ def test_captioning_dev_bleu4_is_the_recorded_one():
     features = torch.cat([model.features(pictures[i : i + 50]) for i in range(0, len(pictures), 50)])
     measured = caption_metrics(model, features, split.captions, beam_size=3)
     assert measured["bleu4"] == pytest.approx(recorded["bleu4"], abs=0.005)  # float16 weights and features
-    assert recorded["bleu4"] >= 0.22
+    assert (
+        recorded["bleu4"] >= 0.21 and measured["distinct"] == recorded["distinct"] >= 850
+    )  # varied captions

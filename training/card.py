@@ -205,6 +205,8 @@ def _numbers(metrics: dict) -> dict[str, float]:
 def _figure(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, int):  # a count, such as distinct captions
+        return f"{value:,}"
     return f"{value:.4f}" if abs(value) <= 1 else f"{value:.2f}"
 
 
