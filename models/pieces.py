@@ -2,7 +2,7 @@
 
 import sentencepiece
 
-from models.text import BOS, EOS, PAD, UNK
+from models.text import BOS, EOS, PAD, SPECIALS, UNK
 
 WORD_START = "▁"  # sentencepiece's mark on a piece that begins a word
 
@@ -12,7 +12,7 @@ def piece_labels(pieces: list[str]) -> list[str]:
     a piece that the next one continues ending in a hyphen ("Fahr-", "rad"), the end as "(end)"."""
     labels = []
     for piece, following in zip(pieces, [*pieces[1:], WORD_START]):
-        text = "(end)" if piece == "</s>" else piece.removeprefix(WORD_START) or "␣"
+        text = "(end)" if piece == SPECIALS[EOS] else piece.removeprefix(WORD_START) or "␣"
         continued = text[-1:].isalnum() and following[:1].isalnum()
         labels.append(f"{text}-" if continued else text)
     return labels

@@ -8,6 +8,7 @@ import streamlit as st
 import ui
 from models.cells import state_label
 from models.pieces import piece_labels, special_pieces, written
+from models.text import BOS, SPECIALS
 from models.units import state_domain
 from ui import charts, downloads, navigation
 
@@ -201,7 +202,7 @@ def alignment_ui(result) -> None:
 def traced_states(result) -> dict[str, tuple[np.ndarray, list[str]]]:
     """Every traced state by name: its values [steps, units] and the pieces read at those steps."""
     source = piece_labels(result.source_tokens)
-    read = piece_labels(["<s>", *result.target_tokens[:-1]])  # the decoder reads its last output
+    read = piece_labels([SPECIALS[BOS], *result.target_tokens[:-1]])  # the decoder reads its last output
     states = {f"encoder.{name}": (values, source) for name, values in result.encoder_states.items()}
     states |= {name: (values, read) for name, values in result.decoder_states.items()}
     order = sorted(states, key=lambda n: (not n.endswith(".h"), n.startswith("decoder"), "backward" in n, n))
