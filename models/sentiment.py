@@ -11,8 +11,22 @@ from models.atlas import Atlas, beside, weights_hash
 from models.cells import FUSED
 from models.encoder import RecurrentEncoder
 from models.predictor import Predictor
+from models.record import TrainingRecord
+from models.record import beside as record_beside
 from models.settings import option
 from models.text import SPECIALS, Embedding, pad_batch, tokenize
+
+# The sentiment page's examples, which every training run also records (its probes).
+EXAMPLES = {
+    "Negation": "This film is not terrible, it's great!",
+    "Mixed, then positive": (
+        "The first hour drags and the dialogue is clumsy, but the last act is so moving and "
+        "beautifully shot that I left the theater smiling. Highly recommended."
+    ),
+    "Negative": "A dull, lifeless script. I kept checking my watch and nothing ever happened.",
+    "Sarcasm": "Oh great, another two hours of my life I will never get back. Brilliant.",
+    "Raw HTML from IMDB": "Loved it.<br /><br />The cast is wonderful and the music stays with you.",
+}
 
 
 @dataclass
@@ -141,6 +155,12 @@ class SentimentPredictor(Predictor):
         message names the rebuilding command, when that file is stale (other weights) or unreadable."""
         return None if self.path is None else beside(self.path, self._weights_hash)
 
+    @property
+    def dynamics(self) -> TrainingRecord | None:
+        """The record of the training run that made these weights (models/record.py), read from the
+        file beside the checkpoint; None when there is none."""
+        return None if self.path is None else record_beside(self.path, self._weights_hash)
+
     def encode(self, text: str) -> tuple[list[str], list[int], bool]:
         if not isinstance(text, str) or not text.strip():
             raise ValueError("Enter some text to classify: the input is empty.")
@@ -164,10 +184,26 @@ class SentimentPredictor(Predictor):
         return probabilities
 
     @torch.inference_mode()
+    def mean_states(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """[texts, units] each text's mean layer0.forward.h over its tokens: what the atlas ranks
+        units by, through the fused kernel."""
+        encoded = [self.encode(text)[1] for text in texts]
+        order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))
+        means = np.zeros((len(texts), self.config.hidden_dim), np.float32)
+        first = self.model.encoder.layers[0][0]
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            ids, lengths = (t.to(self._device) for t in pad_batch([encoded[i] for i in chunk]))
+            outputs = first(self.model.embedding(ids))[0]  # [batch, steps, hidden]
+            real = torch.arange(ids.size(1), device=ids.device)[None, :, None] < lengths[:, None, None]
+            means[chunk] = ((outputs * real).sum(1) / lengths[:, None]).cpu().numpy()
+        return means
+
+    @torch.inference_mode()
     def analyze(self, text: str) -> SentimentAnalysis:
         tokens, ids, truncated = self.encode(text)
         model = self.model
-        embedded = model.embedding(torch.tensor(ids))  # [steps, embedding_dim]
+        embedded = model.embedding(torch.tensor(ids, device=self._device))  # [steps, embedding_dim]
         states = model.encoder.trace(embedded)
         last = len(model.encoder.layers) - 1
         outputs = torch.cat(
@@ -180,7 +216,7 @@ class SentimentPredictor(Predictor):
             label="positive" if step_positive[-1] >= 0.5 else "negative",
             positive=step_positive[-1],
             step_positive=step_positive,
-            states={name: values.numpy() for name, values in states.items()},
+            states={name: values.cpu().numpy() for name, values in states.items()},
             truncated=truncated,
         )
 

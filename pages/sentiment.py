@@ -5,20 +5,11 @@ import streamlit as st
 import ui
 from models.atlas import Atlas
 from models.cells import CELL_NAMES, QUANTITIES, state_label
+from models.sentiment import EXAMPLES
 from models.units import UNIT_ORDERS, state_domain
 from ui import charts, navigation
 from ui.atlas import one_unit_ui, pattern_ui, pick_from_chart, ranking_ui, saturation_ui, unit_atlas_ui
 
-EXAMPLES = {
-    "Negation": "This film is not terrible, it's great!",
-    "Mixed, then positive": (
-        "The first hour drags and the dialogue is clumsy, but the last act is so moving and "
-        "beautifully shot that I left the theater smiling. Highly recommended."
-    ),
-    "Negative": "A dull, lifeless script. I kept checking my watch and nothing ever happened.",
-    "Sarcasm": "Oh great, another two hours of my life I will never get back. Brilliant.",
-    "Raw HTML from IMDB": "Loved it.<br /><br />The cast is wonderful and the music stays with you.",
-}
 COMPARED = ("sentiment", "sentiment-gru", "sentiment-rnn")  # read together at first: LSTM, GRU, vanilla
 MAX_HEATMAP_STEPS = 60  # 256 units x 60 steps: cells still big enough to hover and click
 HEATMAP_AXES = 130  # pixels of a heatmap's height that its title and token axis take

@@ -18,9 +18,11 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from models import checkpoint as ckpt
+from models.atlas import weights_hash
 from models.settings import option
 from training.device import CPU, Precision, autocast, choose_precision, move, resolve_device
 from training.flags import parse
+from training.record import Recorder, due
 
 
 @dataclass
@@ -45,6 +47,11 @@ class LoopConfig:
         "validate and keep the mean of the last N epochs' weights (checkpoint averaging); "
         "training goes on from the weights as they are",
         minimum=1,
+    )
+    record: bool = option(
+        True,
+        "keep the training record beside the checkpoint (<out>.record.npz): the probes and, where the "
+        "task has them, held-out unit AUCs and dataset cartography at points of training",
     )
     threads: int = option(0, "torch CPU threads (0: torch's default)", minimum=0)
     device: str = option(
@@ -120,6 +127,7 @@ class Task:
     loss: Callable[[nn.Module, object], torch.Tensor]
     validate: Callable[[], dict]  # -> metrics, with the "score" that picks the best epoch
     to_checkpoint: Callable[[], dict]  # -> task, config, vocab and state_dict
+    recorder: Recorder | None = None  # the training record, for tasks that keep one
 
 
 def is_writer() -> bool:
@@ -166,6 +174,10 @@ def fit(task: Task, config: LoopConfig, train_info: dict, resumed: dict | None =
         run.optimizer.load_state_dict(resumed["optimizer"])
         state = {"history": [], **resumed["loop"]}
         snapshots = resumed.get("snapshots", [])
+        if task.recorder and "record" in resumed:
+            task.recorder.restore(resumed["record"])
+    elif task.recorder and rank == 0:
+        _take(task, 0)
     total_steps = config.max_steps or config.epochs * (len(task.batches(0)) // world)
     for epoch in range(state["epoch"], config.epochs):
         started = time.time()
@@ -176,6 +188,7 @@ def fit(task: Task, config: LoopConfig, train_info: dict, resumed: dict | None =
             snapshots = [*snapshots, _weights(task.model)][-config.average :]
             with _averaged(task.model, snapshots):
                 metrics = task.validate() if rank == 0 else {}
+                weights = _end_record(task, state["step"]) if rank == 0 else None
         except KeyboardInterrupt:
             raise SystemExit(
                 f"Interrupted in epoch {epoch + 1}; {config.out} keeps the best checkpoint so far. "
@@ -184,7 +197,7 @@ def fit(task: Task, config: LoopConfig, train_info: dict, resumed: dict | None =
         state["epoch"], state["seconds"] = epoch + 1, state["seconds"] + time.time() - started
         if rank == 0:
             with _averaged(task.model, snapshots):
-                _end_epoch(task, config, train_info, state, metrics, train_loss, grad_norm)
+                _end_epoch(task, config, train_info, state, metrics, train_loss, grad_norm, weights)
             _write_resume(task, config.out, run.optimizer, state, snapshots)
         if world > 1:
             dist.barrier()  # the others wait while rank 0 validates and writes
@@ -234,8 +247,38 @@ def _averaged(model: nn.Module, snapshots: list[dict]):
         model.load_state_dict(own)
 
 
-def _end_epoch(task, config, train_info, state, metrics, train_loss, grad_norm) -> None:
-    """Record the epoch, keep the best checkpoint and print one line."""
+@contextlib.contextmanager
+def _as_stored(model: nn.Module):
+    """The model holds its weights rounded as a checkpoint stores them (ckpt.half) inside the block."""
+    own = _weights(model)
+    model.load_state_dict(ckpt.half(own))
+    try:
+        yield
+    finally:
+        model.load_state_dict(own)
+
+
+def _take(task: Task, step: int) -> None:
+    """A point of the training record, read with the model in evaluation mode."""
+    mode = task.model.training
+    task.model.eval()
+    task.recorder.take(step)
+    task.model.train(mode)
+
+
+def _end_record(task: Task, step: int) -> str | None:
+    """The epoch's end in the training record, read from the weights as a checkpoint would keep them;
+    returns their hash (models.atlas.weights_hash), which ties the record to the checkpoint."""
+    if not task.recorder:
+        return None
+    with _as_stored(task.model):
+        task.recorder.end_epoch(step)
+        return weights_hash(task.model)
+
+
+def _end_epoch(task, config, train_info, state, metrics, train_loss, grad_norm, weights) -> None:
+    """Record the epoch, keep the best checkpoint (and the training record up to it) and print one
+    line."""
     epoch = state["epoch"]
     state["history"].append(
         {"epoch": epoch, "train_loss": train_loss, "grad_norm": grad_norm, "validation": metrics}
@@ -244,6 +287,8 @@ def _end_epoch(task, config, train_info, state, metrics, train_loss, grad_norm) 
     if improved:
         state["best"], state["best_metrics"] = metrics["score"], metrics
         _save_best(task, config.out, {**train_info, **_progress(state)}, metrics)
+        if task.recorder:
+            task.recorder.write(config.out, weights)
     else:
         _record_history(config.out, state["history"])
     saved = f", saved {config.out}" if improved else ""
@@ -257,6 +302,7 @@ def _write_resume(task: Task, out: str, optimizer, state: dict, snapshots: list[
         "optimizer": optimizer.state_dict(),
         "loop": state,
         "snapshots": snapshots,
+        **({"record": task.recorder.state()} if task.recorder else {}),
     }
     ckpt.atomic_save(move(resume, CPU), resume_path(out))  # resumes on any machine
 
@@ -305,6 +351,8 @@ def _train_epoch(
             )
         norm_sum += _update(run, task.model, loss, config.clip)
         state["step"] += 1
+        if task.recorder and not quiet and due(state["step"]):
+            _take(task, state["step"])
         loss_sum, done, tokens = loss_sum + loss.item(), done + 1, tokens + batch_tokens
         rate = tokens / (time.time() - started)
         progress.set_postfix(loss=f"{loss_sum / done:.4f}", tok_s=f"{rate:,.0f}")

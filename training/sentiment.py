@@ -1,18 +1,22 @@
 """Train the many-to-one sentiment model: python -m training.sentiment --help."""
 
 import math
+import random
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from models import checkpoint as ckpt
-from models.sentiment import NextTokenModel, SentimentConfig, SentimentModel, SentimentPredictor
+from models.atlas import roc_auc
+from models.record import pack_texts
+from models.sentiment import EXAMPLES, NextTokenModel, SentimentConfig, SentimentModel, SentimentPredictor
 from models.settings import option
 from models.text import Vocab, pad_batch, tokenize
-from training import atlas, card, data, loop
+from training import atlas, card, data, loop, record
 from training.flags import pick
 
 
@@ -33,6 +37,12 @@ class SentimentTraining(loop.LoopConfig):
         0,
         "first train the embedding and encoder as a language model (each next token of the training "
         "texts) for this many passes, then classify (SA-LSTM, ULMFiT); unidirectional models only",
+        minimum=0,
+    )
+    cartography: int = option(
+        6000,
+        "training examples, a stratified sample of each source and label, whose probability of the "
+        "right label the training record keeps after every epoch (dataset cartography)",
         minimum=0,
     )
 
@@ -78,6 +88,8 @@ def main(argv: list[str] | None = None) -> dict:
     elif args.pretrain_epochs and resumed:  # its record is in the best checkpoint so far
         run["pretraining"] = ckpt.read(args.out)["train"].get("pretraining")
     task = training_task(predictor, tokenized, [label for _, label in train_rows], validation, args)
+    if args.record:
+        task.recorder = recorder(predictor, sources, args)
     metrics = loop.fit(task, pick(loop.LoopConfig, args), run, resumed)
     if loop.is_writer():  # what each unit does over the validation texts, then the card that lists it
         atlas.main(
@@ -132,6 +144,56 @@ def pretrain(predictor: SentimentPredictor, texts: list[str], validation: dict, 
         loop.fit(task, pick(loop.LoopConfig, args, epochs=args.pretrain_epochs, out=out), {})
         progress = ckpt.read(out)["train"]
     return {key: progress[key] for key in ("epochs", "steps", "wall_time_s", "history")}
+
+
+def recorder(predictor: SentimentPredictor, sources: dict[str, dict], args) -> record.Recorder:
+    """The training record: the page's examples read token by token, each unit's AUC over the
+    held-out texts the atlas ranks units by, and the cartography of a sample of training texts."""
+    probes = list(EXAMPLES.values())
+    held_out = [
+        (text, label)
+        for splits in sources.values()
+        for text, label in splits["validation"]
+        if tokenize(text, args.max_tokens)[0]
+    ]
+    held_texts, held_labels = [t for t, _ in held_out], np.array([label for _, label in held_out])
+    kept = cartography_sample(sources, args.cartography, args.seed)
+    kept_labels = np.array([label for _, label in kept], np.int8)
+
+    def probe() -> dict[str, np.ndarray]:
+        analyses = [predictor.analyze(text) for text in probes]
+        auc = roc_auc(predictor.mean_states(held_texts, batch_size=128), held_labels)
+        return {
+            "trace": np.concatenate([a.step_positive for a in analyses]).astype(np.float16),
+            "states": np.concatenate([a.states["layer0.forward.h"] for a in analyses]).astype(np.float16),
+            "unit_auc": np.maximum(auc, 1 - auc).astype(np.float16),
+        }
+
+    def right_label() -> np.ndarray:
+        positive = np.array(predictor.predict([text for text, _ in kept], batch_size=128))
+        return np.where(kept_labels == 1, positive, 1 - positive)
+
+    meta = {
+        "task": "sentiment",
+        "probes": probes,
+        "tokens": [predictor.encode(text)[0] for text in probes],
+        "states": "layer0.forward.h",
+        "held_out": len(held_out),
+    }
+    arrays = {f"cartography/texts/{k}": v for k, v in pack_texts([t for t, _ in kept]).items()}
+    arrays["cartography/labels"] = kept_labels
+    return record.Recorder(probe, meta, arrays, right_label if kept else None)
+
+
+def cartography_sample(sources: dict[str, dict], size: int, seed: int) -> data.Rows:
+    """Up to `size` training rows with text, an equal share per source and label, drawn with `seed`."""
+    share = size // max(2 * len(sources), 1)
+    kept = []
+    for splits in sources.values():
+        for label in (0, 1):
+            rows = [row for row in splits["train"] if row[1] == label and tokenize(row[0], 1)[0]]
+            kept += random.Random(seed).sample(rows, min(share, len(rows)))
+    return kept
 
 
 def training_task(predictor, tokenized, labels, validation, args) -> loop.Task:
