@@ -7,7 +7,7 @@ DATA ?= ../shared/data
 SENTIMENT_DATA := $(if $(wildcard $(DATA)/imdb/train.csv.gz),$(DATA)/imdb/train.csv.gz $(DATA)/sst2,stanfordnlp/imdb stanfordnlp/sst2)
 
 .PHONY: run test lint bench cloud-check browser train-sentiment evaluate-sentiment clean \
-	train-sentiment-rnn train-sentiment-gru \
+	train-sentiment-rnn train-sentiment-gru train-sentiment-ko \
 	train-translation train-translation-de-en train-translation-en-de evaluate-translation \
 	train-captioning evaluate-captioning cards
 
@@ -45,9 +45,16 @@ train-sentiment: $(VENV)/.runtime
 train-sentiment-rnn train-sentiment-gru: train-sentiment-%: $(VENV)/.runtime
 	$(PY) -m training.sentiment --data $(SENTIMENT_DATA) --cell $* --out checkpoints/sentiment-$*.pt $(ARGS)
 
+# Korean movie reviews (NSMC), read as sentencepiece pieces (the model card compares syllables).
+KOREAN_DATA := $(if $(wildcard $(DATA)/nsmc/ratings_train.txt.gz),$(DATA)/nsmc,e9t/nsmc)
+train-sentiment-ko: $(VENV)/.runtime
+	$(PY) -m training.sentiment --data $(KOREAN_DATA) --tokens pieces --vocab-size 16000 --epochs 5 \
+		--out checkpoints/sentiment-ko.pt $(ARGS)
+
 evaluate-sentiment: $(VENV)/.runtime
 	for name in sentiment sentiment-rnn sentiment-gru; do \
 		$(PY) -m training.evaluate checkpoints/$$name.pt --data $(SENTIMENT_DATA) || exit 1; done
+	$(PY) -m training.evaluate checkpoints/sentiment-ko.pt --data $(KOREAN_DATA)
 
 # What each unit of a sentiment checkpoint responds to over the held-out texts, written beside it
 # (checkpoints/<name>.atlas.npz): make atlas CHECKPOINT=checkpoints/sentiment-gru.pt

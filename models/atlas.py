@@ -175,6 +175,8 @@ def _clean(text: str) -> str:
 class Atlas:
     """Lookups over one atlas file; immutable, so pages may share it between sessions."""
 
+    spans = staticmethod(token_spans)  # where each token of a text lies (the model's tokenizer's)
+
     def __init__(self, meta: dict, arrays: dict[str, np.ndarray]):
         self.meta = meta
         self.states: list[str] = meta["states"]
@@ -314,7 +316,7 @@ class Atlas:
 
     def _snippet(self, text_index: int, position: int, value: float) -> Snippet:
         text = self.texts[text_index]
-        spans = token_spans(text, position + CONTEXT_AFTER + 1)[0]
+        spans = self.spans(text, position + CONTEXT_AFTER + 1)[0]
         start, end = spans[position]
         first, last = spans[max(position - CONTEXT_BEFORE, 0)][0], spans[-1][1]
         return Snippet(
@@ -360,9 +362,10 @@ def _read_once(path: str, modified_ns: int, size: int) -> Atlas:
     return read(path)
 
 
-def beside(checkpoint: str | Path, weights: str) -> Atlas | None:
-    """The atlas beside `checkpoint`, or None if there is none; AtlasError if it was built from other
-    weights than `weights` (see weights_hash) or cannot be read."""
+def beside(checkpoint: str | Path, weights: str, spans=token_spans) -> Atlas | None:
+    """The atlas beside `checkpoint`, its snippets cut with the model's `spans` (Vocab.spans); None if
+    there is none; AtlasError if it was built from other weights than `weights` (see weights_hash) or
+    cannot be read."""
     path = atlas_path(checkpoint)
     try:
         stat = path.stat()
@@ -374,6 +377,7 @@ def beside(checkpoint: str | Path, weights: str) -> Atlas | None:
             f"{path} was built from other weights than {checkpoint} holds (was it retrained?). "
             f"Rebuild it with `{rebuild_command(checkpoint)}`."
         )
+    atlas.spans = spans  # the same for every reader of this file: its checkpoint's
     return atlas
 
 

@@ -2,9 +2,7 @@
 
 import sentencepiece
 
-from models.text import BOS, EOS, PAD, SPECIALS, UNK
-
-WORD_START = "▁"  # sentencepiece's mark on a piece that begins a word
+from models.text import BOS, EOS, PAD, SPECIALS, UNK, WORD_START
 
 
 def piece_labels(pieces: list[str]) -> list[str]:

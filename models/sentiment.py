@@ -4,29 +4,47 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
+import sentencepiece
 import torch
 from torch import nn
 
 from models.atlas import Atlas, beside, weights_hash
 from models.cells import FUSED
+from models.checkpoint import CheckpointError
 from models.encoder import RecurrentEncoder
 from models.predictor import Predictor
 from models.record import TrainingRecord
 from models.record import beside as record_beside
 from models.settings import option
-from models.text import SPECIALS, Embedding, pad_batch, tokenize
+from models.text import SPECIALS, VOCABS, Embedding, PieceVocab, Vocab, pad_batch, read_words
 
-# The sentiment page's examples, which every training run also records (its probes).
+# The sentiment page's examples by the language a model reads; every training run records them too
+# (its probes).
 EXAMPLES = {
-    "Negation": "This film is not terrible, it's great!",
-    "Mixed, then positive": (
-        "The first hour drags and the dialogue is clumsy, but the last act is so moving and "
-        "beautifully shot that I left the theater smiling. Highly recommended."
-    ),
-    "Negative": "A dull, lifeless script. I kept checking my watch and nothing ever happened.",
-    "Sarcasm": "Oh great, another two hours of my life I will never get back. Brilliant.",
-    "Raw HTML from IMDB": "Loved it.<br /><br />The cast is wonderful and the music stays with you.",
+    "en": {
+        "Negation": "This film is not terrible, it's great!",
+        "Mixed, then positive": (
+            "The first hour drags and the dialogue is clumsy, but the last act is so moving and "
+            "beautifully shot that I left the theater smiling. Highly recommended."
+        ),
+        "Negative": "A dull, lifeless script. I kept checking my watch and nothing ever happened.",
+        "Sarcasm": "Oh great, another two hours of my life I will never get back. Brilliant.",
+        "Raw HTML from IMDB": "Loved it.<br /><br />The cast is wonderful and the music stays with you.",
+    },
+    "ko": {
+        "부정의 부정": "재미없지는 않았다",
+        "늦게 뒤집히는 평": "초반은 지루했는데 마지막 30분이 다 했다",
+        "띄어쓰기 없음, 오타": "너무재밓었다",
+        "반어법": "참 잘~ 만들었네요 돈이 아깝다",
+        "분명한 부정": "시간 아깝고 연기도 어색하고 내용도 없다",
+    },
 }
+
+
+def language(tokens: list[str]) -> str:
+    """ "ko" when most of the tokens (a vocabulary, a text) hold Hangul, else "en"."""
+    hangul = sum(any("\uac00" <= c <= "\ud7a3" or "\u3131" <= c <= "\u318e" for c in t) for t in tokens)
+    return "ko" if hangul * 2 > len(tokens) else "en"
 
 
 @dataclass
@@ -41,6 +59,12 @@ class SentimentConfig:
         0.4, "dropout on embeddings, between layers and before the classifier", minimum=0, below=1
     )
     max_tokens: int = option(800, "tokens read per text; longer texts are cut", minimum=1)
+    tokens: str = option(
+        "words",
+        "how a text becomes tokens: words (an English word, clitic or symbol each), syllables (one "
+        "character each) or pieces (sentencepiece unigram pieces learned from the training texts)",
+        choices=list(VOCABS),
+    )
     pool_last: bool = option(True, "also classify from the state after the last token")
     word_dropout: float = option(
         0.0, "zero a word's embedding for a whole batch with this probability (AWD-LSTM)", minimum=0, below=1
@@ -148,12 +172,35 @@ class SentimentPredictor(Predictor):
     def _weights_hash(self) -> str:
         return weights_hash(self.model)
 
+    @classmethod
+    def read_vocab(cls, entry: dict, config: SentimentConfig) -> Vocab:
+        """Words or syllables as a token list; pieces as the sentencepiece model that splits them."""
+        if config.tokens != "pieces":
+            return VOCABS[config.tokens](read_words(entry, config.vocab_size, cls.specials).tokens)
+        try:
+            vocab = PieceVocab(sentencepiece.SentencePieceProcessor(model_proto=entry["sentencepiece"]))
+        except (RuntimeError, TypeError, KeyError) as error:  # what sentencepiece raises on a damaged model
+            raise CheckpointError(f"its sentencepiece model cannot be read ({error}).") from None
+        if len(vocab) != config.vocab_size or tuple(vocab.tokens[:2]) != cls.specials:
+            raise CheckpointError(f"its {len(vocab)} pieces do not fit an embedding of {config.vocab_size}.")
+        return vocab
+
+    def vocab_entry(self) -> dict:
+        if self.config.tokens != "pieces":
+            return super().vocab_entry()
+        return {"words": self.vocab.tokens, "sentencepiece": self.vocab.processor.serialized_model_proto()}
+
     @property
     def atlas(self) -> Atlas | None:
         """What each unit responds to over texts the model never trained on (models/atlas.py), read
         from the atlas file beside the checkpoint; None when there is none. Raises AtlasError, whose
         message names the rebuilding command, when that file is stale (other weights) or unreadable."""
-        return None if self.path is None else beside(self.path, self._weights_hash)
+        return None if self.path is None else beside(self.path, self._weights_hash, self.vocab.spans)
+
+    @functools.cached_property
+    def language(self) -> str:
+        """The language of the texts the model learned from: "en" or "ko" (by its vocabulary)."""
+        return language(self.vocab.tokens[2:])
 
     @property
     def dynamics(self) -> TrainingRecord | None:
@@ -164,7 +211,7 @@ class SentimentPredictor(Predictor):
     def encode(self, text: str) -> tuple[list[str], list[int], bool]:
         if not isinstance(text, str) or not text.strip():
             raise ValueError("Enter some text to classify: the input is empty.")
-        tokens, truncated = tokenize(text, self.config.max_tokens)
+        tokens, truncated = self.vocab.split(text, self.config.max_tokens)
         if not tokens:
             raise ValueError("The text has no words or symbols the model can read.")
         return tokens, self.vocab.encode(tokens), truncated

@@ -1,15 +1,19 @@
-"""Word tokenizer and vocabulary: text in, token ids out, padded into batches."""
+"""Tokenizers and vocabularies (words, syllables, sentencepiece pieces): text in, token ids out,
+padded into batches."""
 
+import io
 import re
 import string
 from collections import Counter
 from collections.abc import Iterable
 
+import sentencepiece
 import torch
 from torch import nn
 
 from models.checkpoint import CheckpointError
 
+WORD_START = "▁"  # sentencepiece's mark on a piece that begins a word
 SPECIALS = ("<pad>", "<unk>", "<s>", "</s>")  # the first entries of every vocabulary, in this order
 PAD, UNK, BOS, EOS = range(len(SPECIALS))  # their ids; a word vocabulary may keep just the first two
 
@@ -41,7 +45,24 @@ def token_spans(text: str, max_tokens: int | None = None) -> tuple[list[tuple[in
 
 
 class Vocab:
-    """Token <-> id mapping; id PAD is padding, id UNK stands for every unknown token."""
+    """Token <-> id mapping over word tokens (`tokenize`); id PAD is padding, id UNK stands for every
+    unknown token. Its subclasses split text another way."""
+
+    kind = "words"
+
+    def split(self, text: str, max_tokens: int | None = None) -> tuple[list[str], bool]:
+        """The tokens of `text` (at most `max_tokens`) and whether it was cut."""
+        return tokenize(text, max_tokens)
+
+    def spans(self, text: str, max_tokens: int | None = None) -> tuple[list[tuple[int, int]], bool]:
+        """The (start, end) character offsets of `split`'s tokens, and whether the text was cut."""
+        return token_spans(text, max_tokens)
+
+    @classmethod
+    def learn(cls, texts: list[str], max_size: int) -> "Vocab":
+        """The vocabulary of training texts: their most frequent tokens (seen twice or more)."""
+        splitter = cls(list(SPECIALS[:2]))
+        return cls.build((splitter.split(text)[0] for text in texts), max_size)
 
     def __init__(self, tokens: list[str]):
         if tokens[:2] != list(SPECIALS[:2]):
@@ -60,6 +81,76 @@ class Vocab:
 
     def encode(self, tokens: list[str]) -> list[int]:
         return [self.index.get(token, UNK) for token in tokens]
+
+
+class SyllableVocab(Vocab):
+    """One token per character (a Hangul syllable, a letter, a symbol), lower-cased; a character that
+    begins a word carries sentencepiece's mark, so spacing stays visible ("▁재", "미")."""
+
+    kind = "syllables"
+
+    def split(self, text: str, max_tokens: int | None = None) -> tuple[list[str], bool]:
+        spans, cut = self.spans(text, max_tokens)
+        starts = {start for start, _ in spans if start == 0 or text[start - 1].isspace()}
+        return [WORD_START * (start in starts) + text[start].lower() for start, _ in spans], cut
+
+    def spans(self, text: str, max_tokens: int | None = None) -> tuple[list[tuple[int, int]], bool]:
+        spans = [(i, i + 1) for i, character in enumerate(text) if not character.isspace()]
+        cut = max_tokens is not None and len(spans) > max_tokens
+        return spans[:max_tokens], cut
+
+
+class PieceVocab(Vocab):
+    """Sentencepiece unigram pieces learned from the training texts (Kudo 2018): frequent words stay
+    whole, rare ones fall apart into syllables, so misspelled or unspaced text still reads."""
+
+    kind = "pieces"
+
+    def __init__(self, processor: sentencepiece.SentencePieceProcessor):
+        super().__init__([processor.id_to_piece(i) for i in range(processor.get_piece_size())])
+        self.processor = processor
+
+    @classmethod
+    def learn(cls, texts: list[str], max_size: int) -> "PieceVocab":
+        model = io.BytesIO()
+        sentencepiece.SentencePieceTrainer.train(
+            sentence_iterator=iter(texts),
+            model_writer=model,
+            vocab_size=max_size,
+            model_type="unigram",
+            character_coverage=0.9995,
+            pad_id=PAD,
+            unk_id=UNK,
+            bos_id=-1,
+            eos_id=-1,
+            pad_piece=SPECIALS[PAD],
+            unk_piece=SPECIALS[UNK],
+            hard_vocab_limit=False,  # a small corpus may not support the full vocabulary
+            minloglevel=2,
+        )
+        return cls(sentencepiece.SentencePieceProcessor(model_proto=model.getvalue()))
+
+    def split(self, text: str, max_tokens: int | None = None) -> tuple[list[str], bool]:
+        pieces = self.processor.encode(text.lower(), out_type=str)
+        cut = max_tokens is not None and len(pieces) > max_tokens
+        return pieces[:max_tokens], cut
+
+    def spans(self, text: str, max_tokens: int | None = None) -> tuple[list[tuple[int, int]], bool]:
+        encoded = self.processor.encode(text.lower(), return_type="proto").pieces
+        offsets = _byte_to_character(text.lower())
+        spans = [(offsets[p.begin], offsets[p.end]) for p in encoded]
+        spans = [(start + (end - start > 1 and text[start].isspace()), end) for start, end in spans]
+        cut = max_tokens is not None and len(spans) > max_tokens
+        return spans[:max_tokens], cut
+
+
+def _byte_to_character(text: str) -> list[int]:
+    """offsets[b]: the character at UTF-8 byte b of `text` (and len(text) past its end)."""
+    offsets = [i for i, character in enumerate(text) for _ in character.encode()]
+    return [*offsets, len(text)]
+
+
+VOCABS = {cls.kind: cls for cls in (Vocab, SyllableVocab, PieceVocab)}
 
 
 def read_words(entry: dict, size: int, first: tuple[str, ...]) -> Vocab:

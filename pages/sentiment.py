@@ -35,8 +35,8 @@ def models_ui() -> tuple[str, list[str]]:
 
 
 def input_ui() -> str:
-    st.session_state.setdefault("sentiment_text", EXAMPLES["Negation"])
-    ui.example_picker(EXAMPLES, "sentiment_example", "sentiment_text", "Pick an example review…")
+    st.session_state.setdefault("sentiment_text", EXAMPLES["en"]["Negation"])
+    ui.example_picker(EXAMPLES["en"], "sentiment_example", "sentiment_text", "Pick an example review…")
     with st.form("sentiment_form"):
         text = st.text_area("Review", key="sentiment_text", height=120)
         st.form_submit_button("Read it", type="primary")

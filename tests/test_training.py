@@ -117,7 +117,7 @@ def test_validation_carve_out_is_stable_and_disjoint(sources):
 def test_missing_columns_are_named(tmp_path):
     csv = tmp_path / "bad.csv"
     csv.write_text("review,stars\nnice,5\n")
-    with pytest.raises(data.DataError, match="'text' or 'sentence' column"):
+    with pytest.raises(data.DataError, match=r"a text column \(text, sentence, document\)"):
         data.load_sentiment(str(csv))
 
 

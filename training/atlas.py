@@ -14,7 +14,6 @@ import models
 from models.atlas import atlas_path, saturation, save, weights_hash
 from models.sentiment import SentimentPredictor
 from models.settings import option
-from models.text import tokenize
 from training import data, flags
 
 MAX_MEGABYTES = 15  # what a shipped atlas may take
@@ -61,13 +60,13 @@ class Corpus:
     in_match: list[bool] = field(default_factory=list)
 
 
-def read_corpus(specs: list[str], limit: int, match_tokens: int, max_tokens: int) -> Corpus:
+def read_corpus(specs: list[str], limit: int, match_tokens: int, predictor: SentimentPredictor) -> Corpus:
     sources = data.load_sentiment_sources(specs, limit)
     corpus = Corpus(list(sources))
     for index, splits in enumerate(sources.values()):
         room = match_tokens // len(sources)
         for text, label in splits["validation"]:
-            length = len(tokenize(text, max_tokens)[0])
+            length = len(predictor.vocab.split(text, predictor.config.max_tokens)[0])
             if length == 0:  # nothing the model can read
                 continue
             corpus.texts.append(text)
@@ -169,7 +168,7 @@ def main(argv: list[str] | None = None) -> Path:
         torch.set_num_threads(args.threads)
     try:
         predictor = models.load(args.checkpoint, "sentiment")
-        corpus = read_corpus(args.data, args.limit, args.match_tokens, predictor.config.max_tokens)
+        corpus = read_corpus(args.data, args.limit, args.match_tokens, predictor)
     except (models.CheckpointError, data.DataError) as error:
         raise SystemExit(str(error)) from None
     if set(corpus.labels) != {0, 1} or not any(corpus.in_match):

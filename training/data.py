@@ -1,5 +1,6 @@
 """Dataset loading (a hub name or a local path), validation splits and batching by length."""
 
+import csv
 import random
 import zlib
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from datasets import load_dataset
 datasets.disable_progress_bars()
 
 Rows = list[tuple[str, int]]  # (text, label)
+TEXT_COLUMNS = ("text", "sentence", "document")
 VALIDATION_PERCENT = 10
 
 
@@ -73,17 +75,23 @@ def _held_out(text: str) -> bool:
 
 def _read(spec: str) -> dict[str, Rows]:
     path = Path(spec)
-    if path.is_dir() and (path / "stsa.binary.train").is_file():
+    if path.is_dir() and (path / NSMC_FILES["train"]).is_file():
+        files = {split: str(path / name) for split, name in NSMC_FILES.items()}
+        dataset = load_dataset("csv", data_files=files, delimiter="\t", quoting=csv.QUOTE_NONE)
+    elif path.is_dir() and (path / "stsa.binary.train").is_file():
         files = {"train": str(path / "stsa.binary.train"), "validation": str(path / "stsa.binary.dev")}
         for split, file in files.items():
             if not Path(file).is_file() or Path(file).stat().st_size == 0:
                 raise DataError(f"{spec}: the {split} split is empty or missing ({file}).")
         dataset = load_dataset("text", data_files=files)
         return {split: _sst_rows(rows["text"]) for split, rows in dataset.items()}
-    if path.is_file():
+    elif path.is_file():
         dataset = load_dataset("csv", data_files={"train": str(path)})
     elif path.exists():
-        raise DataError(f"{spec}: not a CSV file or an SST-2 folder (stsa.binary.train/dev).")
+        raise DataError(
+            f"{spec}: not a CSV file, an SST-2 folder (stsa.binary.train/dev) or an NSMC folder "
+            f"({', '.join(NSMC_FILES.values())})."
+        )
     elif spec.startswith((".", "/")) or spec.endswith((".csv", ".gz")):
         raise DataError(f"{spec}: no such file or folder.")
     else:
@@ -95,6 +103,10 @@ def _read(spec: str) -> dict[str, Rows]:
     }
 
 
+# The Naver sentiment movie corpus as its repository ships it: tab-separated id, document, label.
+NSMC_FILES = {"train": "ratings_train.txt.gz", "validation": "ratings_val.txt.gz"}
+
+
 def _sst_rows(lines: list[str]) -> Rows:
     """SST-2's '<label> <sentence>' lines."""
     rows = [(sentence, int(label)) for label, _, sentence in (line.partition(" ") for line in lines)]
@@ -102,11 +114,12 @@ def _sst_rows(lines: list[str]) -> Rows:
 
 
 def _text_label_rows(spec: str, rows) -> Rows:
-    """The one column mapping: `text` (IMDB) or `sentence` (SST-2) plus `label` 0/1."""
-    text_column = next((c for c in ("text", "sentence") if c in rows.column_names), None)
+    """The one column mapping: `text` (IMDB), `sentence` (SST-2) or `document` (NSMC) plus `label` 0/1."""
+    text_column = next((c for c in TEXT_COLUMNS if c in rows.column_names), None)
     if text_column is None or "label" not in rows.column_names:
         raise DataError(
-            f"{spec}: needs a 'text' or 'sentence' column and a 'label' column; it has {rows.column_names}."
+            f"{spec}: needs a text column ({', '.join(TEXT_COLUMNS)}) and a 'label' column; it has "
+            f"{rows.column_names}."
         )
     pairs = zip(rows[text_column], rows["label"])
     return [(t, int(y)) for t, y in pairs if isinstance(t, str) and t.strip() and int(y) in (0, 1)]

@@ -15,7 +15,7 @@ from models.atlas import roc_auc
 from models.record import pack_texts
 from models.sentiment import EXAMPLES, NextTokenModel, SentimentConfig, SentimentModel, SentimentPredictor
 from models.settings import option
-from models.text import Vocab, pad_batch, tokenize
+from models.text import VOCABS, Vocab, pad_batch
 from training import atlas, card, data, loop, record
 from training.flags import pick
 
@@ -72,9 +72,9 @@ def main(argv: list[str] | None = None) -> dict:
     except data.DataError as error:
         raise SystemExit(str(error)) from None
     train_rows = data.mixed(sources, args.oversample)
-    tokenized = [tokenize(text, args.max_tokens)[0] for text, _ in train_rows]
     resumed, initial, start = loop.starting_points(args, "sentiment")
-    predictor = build_predictor(args, tokenized, start)
+    predictor = build_predictor(args, [text for text, _ in train_rows], start)
+    tokenized = [predictor.vocab.split(text, args.max_tokens)[0] for text, _ in train_rows]
     print(
         f"training on {len(train_rows):,} texts from {', '.join(sources)}; "
         f"vocabulary {len(predictor.vocab):,}",
@@ -99,11 +99,11 @@ def main(argv: list[str] | None = None) -> dict:
     return metrics
 
 
-def build_predictor(args, tokenized: list[list[str]], start: dict | None) -> SentimentPredictor:
+def build_predictor(args, texts: list[str], start: dict | None) -> SentimentPredictor:
     """A fresh model with a vocabulary from the training texts, or the one in `start` (a checkpoint)."""
     if start:
         return SentimentPredictor.from_checkpoint(start)
-    vocab = Vocab.build(tokenized, args.vocab_size)
+    vocab = VOCABS[args.tokens].learn(texts, args.vocab_size)
     config = pick(SentimentConfig, args, vocab_size=len(vocab))
     return SentimentPredictor(SentimentModel(config), vocab)
 
@@ -116,7 +116,7 @@ def pretrain(predictor: SentimentPredictor, texts: list[str], validation: dict, 
     model = NextTokenModel(predictor.model)
 
     def encoded(rows) -> list[list[int]]:
-        ids = (vocab.encode(tokenize(text, args.max_tokens)[0]) for text in rows)
+        ids = (vocab.encode(vocab.split(text, args.max_tokens)[0]) for text in rows)
         return [sequence for sequence in ids if len(sequence) > 1]  # one token predicts nothing
 
     train = encoded(texts)
@@ -149,15 +149,15 @@ def pretrain(predictor: SentimentPredictor, texts: list[str], validation: dict, 
 def recorder(predictor: SentimentPredictor, sources: dict[str, dict], args) -> record.Recorder:
     """The training record: the page's examples read token by token, each unit's AUC over the
     held-out texts the atlas ranks units by, and the cartography of a sample of training texts."""
-    probes = list(EXAMPLES.values())
+    probes = list(EXAMPLES[predictor.language].values())
     held_out = [
         (text, label)
         for splits in sources.values()
         for text, label in splits["validation"]
-        if tokenize(text, args.max_tokens)[0]
+        if predictor.vocab.split(text, args.max_tokens)[0]
     ]
     held_texts, held_labels = [t for t, _ in held_out], np.array([label for _, label in held_out])
-    kept = cartography_sample(sources, args.cartography, args.seed)
+    kept = cartography_sample(sources, args.cartography, args.seed, predictor.vocab)
     kept_labels = np.array([label for _, label in kept], np.int8)
 
     def probe() -> dict[str, np.ndarray]:
@@ -185,13 +185,13 @@ def recorder(predictor: SentimentPredictor, sources: dict[str, dict], args) -> r
     return record.Recorder(probe, meta, arrays, right_label if kept else None)
 
 
-def cartography_sample(sources: dict[str, dict], size: int, seed: int) -> data.Rows:
-    """Up to `size` training rows with text, an equal share per source and label, drawn with `seed`."""
+def cartography_sample(sources: dict[str, dict], size: int, seed: int, vocab: Vocab) -> data.Rows:
+    """Up to `size` training rows with tokens, an equal share per source and label, drawn with `seed`."""
     share = size // max(2 * len(sources), 1)
     kept = []
     for splits in sources.values():
         for label in (0, 1):
-            rows = [row for row in splits["train"] if row[1] == label and tokenize(row[0], 1)[0]]
+            rows = [row for row in splits["train"] if row[1] == label and vocab.split(row[0], 1)[0]]
             kept += random.Random(seed).sample(rows, min(share, len(rows)))
     return kept
 
