@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -16,6 +17,18 @@ from models.regions import visible_regions
 from models.search import Step, beam_search, connectivity, most_probable, until_eos
 from models.settings import option
 from models.text import BOS, EOS, PAD, SPECIALS, Vocab, caption_words
+
+GALLERY = Path(__file__).resolve().parents[1] / "assets" / "gallery"
+# The captioning page's photos, which every training run also records (its probes). The first is the
+# nearest to Flickr8k's people outdoors; the others show how it fares outside it.
+PHOTOS = {
+    "Photographer": "camera.jpg",
+    "Coffee": "coffee.jpg",
+    "Cat": "cat.jpg",
+    "Astronaut": "astronaut.jpg",
+    "Rocket launch": "rocket.jpg",
+    "Grace Hopper": "hopper.jpg",
+}
 
 
 @dataclass

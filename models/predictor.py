@@ -2,12 +2,16 @@
 not fit), writing one, its device; and what the two decoders share: the search and a forced beginning."""
 
 import dataclasses
+import functools
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from models.atlas import weights_hash
 from models.checkpoint import CheckpointError
+from models.record import TrainingRecord
+from models.record import beside as record_beside
 from models.search import beam_search, greedy, on_device
 from models.text import SPECIALS, UNK, read_words
 
@@ -28,6 +32,16 @@ class Predictor:
         self.config = model.config
         self.vocab = vocab
         self.info = {k: checkpoint[k] for k in ("train", "metrics") if k in (checkpoint or {})}
+
+    @functools.cached_property
+    def _weights_hash(self) -> str:
+        return weights_hash(self.model)
+
+    @property
+    def dynamics(self) -> TrainingRecord | None:
+        """The record of the training run that made these weights (models/record.py), read from the
+        file beside the checkpoint; None when there is none."""
+        return None if self.path is None else record_beside(self.path, self._weights_hash)
 
     @classmethod
     def from_checkpoint(cls, checkpoint: dict) -> "Predictor":

@@ -101,10 +101,15 @@ class TrainingRecord:
 
     def output(self, k: int, i: int) -> str:
         """Decoders: the translation or caption of probe i at point k."""
-        return self.meta["outputs"][k][i]
+        return unpack_texts(self._point(k, "outputs/bytes"), self._point(k, "outputs/ends"))[i]
+
+    def output_tokens(self, k: int, i: int) -> list[str]:
+        """Decoders: the output tokens of probe i at point k, one per row of its attention."""
+        return unpack_texts(self._point(k, f"tokens{i}/bytes"), self._point(k, f"tokens{i}/ends"))
 
     def attention(self, k: int, i: int) -> np.ndarray:
-        """Decoders: [output tokens, source positions] attention of probe i at point k."""
+        """Decoders: attention of probe i at point k: [output tokens, source tokens] for translation,
+        [output tokens, rows, columns] of the image grid for captioning."""
         return self._point(k, f"attention{i}").astype(np.float32)
 
     @functools.cached_property

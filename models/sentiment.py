@@ -8,13 +8,11 @@ import sentencepiece
 import torch
 from torch import nn
 
-from models.atlas import Atlas, beside, weights_hash
+from models.atlas import Atlas, beside
 from models.cells import FUSED
 from models.checkpoint import CheckpointError
 from models.encoder import RecurrentEncoder
 from models.predictor import Predictor
-from models.record import TrainingRecord
-from models.record import beside as record_beside
 from models.settings import option
 from models.text import SPECIALS, VOCABS, Embedding, PieceVocab, Vocab, pad_batch, read_words
 
@@ -168,10 +166,6 @@ class SentimentPredictor(Predictor):
     model_class = SentimentModel
     specials = SPECIALS[:2]  # a classifier reads: no beginning or end to mark
 
-    @functools.cached_property
-    def _weights_hash(self) -> str:
-        return weights_hash(self.model)
-
     @classmethod
     def read_vocab(cls, entry: dict, config: SentimentConfig) -> Vocab:
         """Words or syllables as a token list; pieces as the sentencepiece model that splits them."""
@@ -201,12 +195,6 @@ class SentimentPredictor(Predictor):
     def language(self) -> str:
         """The language of the texts the model learned from: "en" or "ko" (by its vocabulary)."""
         return language(self.vocab.tokens[2:])
-
-    @property
-    def dynamics(self) -> TrainingRecord | None:
-        """The record of the training run that made these weights (models/record.py), read from the
-        file beside the checkpoint; None when there is none."""
-        return None if self.path is None else record_beside(self.path, self._weights_hash)
 
     def encode(self, text: str) -> tuple[list[str], list[int], bool]:
         if not isinstance(text, str) or not text.strip():

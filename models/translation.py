@@ -18,6 +18,31 @@ from models.search import Step, beam_search, connectivity, most_probable
 from models.settings import option
 from models.text import BOS, EOS, PAD, SPECIALS, Embedding, pad_batch
 
+# The translation page's examples, by source language; every training run also records the first
+# four (its probes).
+EXAMPLES = {  # the first is the page's default
+    "de": [
+        "Ein Mann fährt mit dem Fahrrad eine steile Straße hinunter.",
+        "Zwei kleine Kinder spielen im Sand am Strand.",
+        "Eine Frau mit einem roten Hut verkauft Obst auf dem Markt.",
+        "Ein schwarzer Hund springt über einen umgestürzten Baumstamm.",
+        "Wie geht es dir?",
+        "Ich schwimme gern.",
+        "Kannst du mir bitte helfen?",
+        "Tom hat seinen Schlüssel verloren.",
+    ],
+    "en": [
+        "A man rides his bike down a steep street.",
+        "Two little children are playing in the sand on the beach.",
+        "A woman in a red hat is selling fruit at the market.",
+        "A black dog jumps over a fallen log.",
+        "How are you?",
+        "I like to swim.",
+        "Can you help me, please?",
+        "Tom lost his key.",
+    ],
+}
+
 
 @dataclass
 class TranslationConfig:

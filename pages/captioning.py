@@ -7,6 +7,7 @@ import numpy as np
 import streamlit as st
 
 import ui
+from models.captioning import GALLERY, PHOTOS
 from models.cells import state_label
 from models.images import FORMATS, ImageError
 from models.regions import region_cell, region_names
@@ -15,16 +16,6 @@ from models.units import UNIT_ORDERS, state_domain
 from models.vision import GRID
 from ui import charts, downloads, navigation, pictures
 
-GALLERY = Path(__file__).resolve().parents[1] / "assets" / "gallery"
-# The first photo is the nearest to Flickr8k's people outdoors; the others show how it fares outside it.
-PHOTOS = {
-    "Photographer": "camera.jpg",
-    "Coffee": "coffee.jpg",
-    "Cat": "cat.jpg",
-    "Astronaut": "astronaut.jpg",
-    "Rocket launch": "rocket.jpg",
-    "Grace Hopper": "hopper.jpg",
-}
 SOURCES = ("Sample photos", "Upload", "Camera")
 REGIONS = region_names()  # "A1" (top left) ... "G7", row by row, as the model's grid
 MAX_PREFIX = 200  # characters

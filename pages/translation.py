@@ -9,32 +9,11 @@ import ui
 from models.cells import state_label
 from models.pieces import piece_labels, special_pieces, written
 from models.text import BOS, SPECIALS
+from models.translation import EXAMPLES
 from models.units import state_domain
 from ui import charts, downloads, navigation
 
 LANGUAGES = {"de": "German", "en": "English", "fr": "French", "cs": "Czech"}
-EXAMPLES = {  # by source language; the first is the page's default
-    "de": [
-        "Ein Mann fährt mit dem Fahrrad eine steile Straße hinunter.",
-        "Zwei kleine Kinder spielen im Sand am Strand.",
-        "Eine Frau mit einem roten Hut verkauft Obst auf dem Markt.",
-        "Ein schwarzer Hund springt über einen umgestürzten Baumstamm.",
-        "Wie geht es dir?",
-        "Ich schwimme gern.",
-        "Kannst du mir bitte helfen?",
-        "Tom hat seinen Schlüssel verloren.",
-    ],
-    "en": [
-        "A man rides his bike down a steep street.",
-        "Two little children are playing in the sand on the beach.",
-        "A woman in a red hat is selling fruit at the market.",
-        "A black dog jumps over a fallen log.",
-        "How are you?",
-        "I like to swim.",
-        "Can you help me, please?",
-        "Tom lost his key.",
-    ],
-}
 DATA = {  # what a folder or hub name of the training data holds, in a reader's words
     "multi30k": "Multi30k's descriptions of photos (people, animals, streets, sports)",
     "tatoeba_eng_deu": "Tatoeba's short everyday sentences (greetings, questions, “I'm tired.”)",

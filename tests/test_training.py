@@ -544,3 +544,48 @@ def test_average_keeps_the_last_epochs_and_validates_their_mean(sources, tmp_pat
             layer.bias, torch.full((1,), 0.5)
         )
     assert torch.equal(layer.weight, own)
+
+
+def write_nsmc(folder) -> str:
+    """An NSMC-shaped folder: gzip'd tab-separated id, document, label, quotes left as typed."""
+    import gzip
+
+    rows = [("정말 재밌다", 1), ('"최고의 영화" 강추', 1), ("돈 아깝다", 0), ("지루하고 별로", 0)] * 8
+    for name, chunk in (("ratings_train.txt.gz", rows), ("ratings_val.txt.gz", rows[:8])):
+        lines = ["id\tdocument\tlabel"] + [f"{i}\t{t}\t{y}" for i, (t, y) in enumerate(chunk)]
+        with gzip.open(folder / name, "wt", encoding="utf-8") as file:
+            file.write("\n".join(lines) + "\n")
+    return str(folder)
+
+
+def test_the_nsmc_folder_is_read_with_its_quotes_and_splits(tmp_path):
+    splits = data.load_sentiment(write_nsmc(tmp_path))
+    assert len(splits["train"]) == 32 and len(splits["validation"]) == 8
+    assert ('"최고의 영화" 강추', 1) in splits["train"]
+
+
+@pytest.mark.parametrize("kind", ["pieces", "syllables"])
+def test_a_tiny_korean_model_reads_hangul_end_to_end(tmp_path, kind):
+    out = tmp_path / "ko.pt"
+    train([write_nsmc(tmp_path)], out, "--tokens", kind, "--vocab-size", "40", "--max-steps", "3")
+    model = models.load(out, "sentiment")
+    assert model.language == "ko" and model.config.tokens == kind
+    analysis = model.analyze("너무재밓었다")
+    assert "".join(analysis.tokens).replace("▁", "") == "너무재밓었다"
+    assert model.dynamics.texts[0] == "재미없지는 않았다"  # a Korean model records Korean examples
+    snippet = model.atlas.top(model.atlas.units("layer0.forward.h")[0].index, "layer0.forward.h", k=1)[0]
+    assert snippet.token and snippet.token in snippet.text and not snippet.token[0].isspace()
+
+
+@pytest.mark.parametrize("kind", ["words", "syllables", "pieces"])
+def test_every_tokenizer_s_spans_are_its_tokens(kind):
+    from models.text import VOCABS
+
+    texts = ["초반은 지루했는데  마지막 30분이 다 했다", "This film isn't bad, at ALL!"]
+    vocab = VOCABS[kind].learn(texts * 20, 60)
+    for text in texts:
+        tokens, _ = vocab.split(text)
+        spans, _ = vocab.spans(text)
+        assert len(tokens) == len(spans)
+        for token, (start, end) in zip(tokens, spans):
+            assert text[start:end].strip().lower() == token.replace("▁", "")

@@ -13,11 +13,11 @@ from tqdm import tqdm
 
 from models import checkpoint as ckpt
 from models import vision
-from models.captioning import SPECIALS, Captioner, CaptioningConfig, CaptioningPredictor
+from models.captioning import GALLERY, PHOTOS, SPECIALS, Captioner, CaptioningConfig, CaptioningPredictor
 from models.search import known, sample
 from models.settings import option
 from models.text import BOS, EOS, PAD, Vocab, caption_words, pad_batch
-from training import card, data, loop, pictures
+from training import card, data, loop, pictures, record
 from training.cider import CiderD
 from training.flags import pick
 
@@ -145,6 +145,9 @@ def main(argv: list[str] | None = None) -> dict:
         raise SystemExit(str(error)) from None
     print(f"training on {len(splits['train'].ids):,} images; {len(predictor.vocab):,} words", flush=True)
     task = (self_critical_task if args.scst else training_task)(predictor, splits, features, args)
+    if args.record:
+        photos = [(GALLERY / name).read_bytes() for name in PHOTOS.values()]
+        task.recorder = record.decoder_recorder(predictor, photos, list(PHOTOS), lambda a: a.tokens)
     run = {
         **loop.describe_run("training.captioning", argv, args, initial),
         "encoder": vision.encoder_version(),

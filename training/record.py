@@ -6,7 +6,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from models.record import record_path, save
+from models.record import pack_texts, record_path, save
 
 
 def due(step: int) -> bool:
@@ -67,10 +67,25 @@ class Recorder:
     def state(self) -> dict:
         """What a resumed run needs, as tensors (resume files are read with weights only)."""
         return {
-            "points": [(s, {n: torch.from_numpy(v) for n, v in r.items()}) for s, r in self.points],
-            "epochs": [(s, torch.from_numpy(p)) for s, p in self.epochs],
+            "points": [(s, {n: torch.tensor(v) for n, v in r.items()}) for s, r in self.points],
+            "epochs": [(s, torch.tensor(p)) for s, p in self.epochs],
         }
 
     def restore(self, state: dict) -> None:
         self.points = [(s, {n: v.numpy() for n, v in r.items()}) for s, r in state["points"]]
         self.epochs = [(s, p.numpy()) for s, p in state["epochs"]]
+
+
+def decoder_recorder(predictor, probes: list, names: list[str], tokens: Callable) -> Recorder:
+    """Translation and captioning: each probe's greedy output, its tokens (`tokens(analysis)`) and
+    its attention at every point; `names` says what each probe is."""
+
+    def probe() -> dict[str, np.ndarray]:
+        analyses = [predictor.analyze(p, beam_size=1) for p in probes]
+        readings = {f"outputs/{k}": v for k, v in pack_texts([a.text for a in analyses]).items()}
+        for i, analysis in enumerate(analyses):
+            readings.update({f"tokens{i}/{k}": v for k, v in pack_texts(tokens(analysis)).items()})
+            readings[f"attention{i}"] = analysis.attention.astype(np.float16)
+        return readings
+
+    return Recorder(probe, {"task": predictor.task, "probes": names})

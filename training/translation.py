@@ -11,8 +11,8 @@ import torch.nn.functional as F
 
 from models.settings import option
 from models.text import BOS, EOS, PAD, UNK, pad_batch
-from models.translation import Seq2Seq, TranslationConfig, TranslationPredictor
-from training import card, data, loop
+from models.translation import EXAMPLES, Seq2Seq, TranslationConfig, TranslationPredictor
+from training import card, data, loop, record
 from training.flags import pick
 
 
@@ -97,6 +97,9 @@ def main(argv: list[str] | None = None) -> dict:
     )
     validation = {name: splits["validation"] for name, splits in sources.items()}
     task = training_task(predictor, train, validation, args)
+    if args.record:
+        probes = EXAMPLES.get(args.src, [])[:4]
+        task.recorder = record.decoder_recorder(predictor, probes, probes, lambda a: a.target_tokens)
     run = loop.describe_run("training.translation", argv, args, initial)
     metrics = loop.fit(task, pick(loop.LoopConfig, args), run, resumed)
     if loop.is_writer():
