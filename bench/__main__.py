@@ -10,20 +10,21 @@ from pathlib import Path
 import torch
 
 from bench import app, captioning, sentiment, show, translation
+from models import registry
 
+KOREAN = registry.default("sentiment", "ko")
 # (section, label) -> the most it may take, in ms (or MB for memory) on one torch thread of the
 # project's 2-core machine
 TARGETS = {
     ("sentiment", "analyze, one 256-token review"): 5,
+    (KOREAN, "analyze, one 40-character review"): 5,
     ("atlas", "read the atlas file (once per file)"): 1000,
     ("atlas", "top 10 snippets of a unit"): 100,
     ("atlas", "match 3 units, default threshold"): 100,
     ("atlas", "pattern search, most units on first"): 100,
     ("atlas", "re-read 12 snippets for token colours"): 1000,
-    ("translation-de-en", "translate, 15 words, beam 5"): 20,
-    ("translation-en-de", "translate, 15 words, beam 5"): 20,
-    ("translation-de-en", "analyze with connectivity, 15 words, beam 5"): 150,
-    ("translation-en-de", "analyze with connectivity, 15 words, beam 5"): 150,
+    **{(m.name, "translate, 15 words, beam 5"): 20 for m in registry.shipped("translation")},
+    **{(m.name, "analyze with connectivity, 15 words, beam 5"): 150 for m in registry.shipped("translation")},
     ("captioning", "caption, with the encoder, beam 3"): 35,
     ("captioning", "analyze with connectivity, with the encoder, beam 3"): 250,
     ("app", "start to the first rendered page"): 5000,
@@ -39,12 +40,18 @@ def main() -> None:
     parser.add_argument("--report", default="bench-report.json", help="where the JSON report is written")
     args = parser.parse_args()
     torch.set_num_threads(1)  # as the app runs each request
+    english, korean = (
+        f"checkpoints/{registry.default('sentiment', language)}.pt" for language in ("en", "ko")
+    )
     sections = {
-        "sentiment": sentiment.measure("checkpoints/sentiment.pt", args.repeats),
-        "atlas": sentiment.measure_atlas("checkpoints/sentiment.pt", args.repeats),
-        "translation-de-en": translation.measure("checkpoints/translation-de-en.pt", args.repeats),
-        "translation-en-de": translation.measure("checkpoints/translation-en-de.pt", args.repeats),
-        "captioning": captioning.measure("checkpoints/captioning.pt", args.repeats),
+        "sentiment": sentiment.measure(english, args.repeats),
+        KOREAN: sentiment.measure_korean(korean, args.repeats),
+        "atlas": sentiment.measure_atlas(english, args.repeats),
+        **{
+            m.name: translation.measure(f"checkpoints/{m.name}.pt", args.repeats)
+            for m in registry.shipped("translation")
+        },
+        "captioning": captioning.measure(f"checkpoints/{registry.default('captioning')}.pt", args.repeats),
         "app": app.measure(),
     }
     for name, rows in sections.items():

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import models
 from bench import decoder_rows, median_ms, report, row
+from models import registry
 
 PHOTO = Path(__file__).resolve().parents[1] / "assets" / "gallery" / "cat.jpg"
 
@@ -29,7 +30,7 @@ def measure(checkpoint: str, repeats: int) -> list[dict]:
 
 
 def main() -> None:
-    report(__doc__, "captioning", "checkpoints/captioning.pt", measure)
+    report(__doc__, "captioning", f"checkpoints/{registry.default('captioning')}.pt", measure)
 
 
 if __name__ == "__main__":

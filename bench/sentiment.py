@@ -2,6 +2,7 @@
 
 import models
 from bench import median_ms, report, row, show
+from models import registry
 from models.atlas import atlas_path, rebuild_command, units_on
 from models.atlas import read as read_atlas
 
@@ -46,6 +47,22 @@ def measure(checkpoint: str, repeats: int) -> list[dict]:
     ]
 
 
+KOREAN_REVIEW = "초반은 지루했는데 마지막 30분이 다 했다. 배우들 연기가 좋아서 끝까지 봤어요"[:40]
+
+
+def measure_korean(checkpoint: str, repeats: int) -> list[dict]:
+    """The Korean model on a review of NSMC's typical length."""
+    model = models.load(checkpoint, "sentiment")
+    pieces = len(model.encode(KOREAN_REVIEW)[0])
+    return [
+        row(
+            "analyze, one 40-character review",
+            median_ms(lambda: model.analyze(KOREAN_REVIEW), repeats),
+            f"{pieces} pieces",
+        )
+    ]
+
+
 def measure_atlas(checkpoint: str, repeats: int) -> list[dict]:
     """The atlas lookups a page makes, on the unit that best tells positive from negative."""
     model = models.load(checkpoint, "sentiment")
@@ -84,7 +101,7 @@ def measure_atlas(checkpoint: str, repeats: int) -> list[dict]:
 
 
 def main() -> None:
-    args = report(__doc__, "sentiment", "checkpoints/sentiment.pt", measure)
+    args = report(__doc__, "sentiment", f"checkpoints/{registry.default('sentiment')}.pt", measure)
     show(f"atlas of {args.checkpoint}", measure_atlas(args.checkpoint, args.repeats))
 
 

@@ -2,6 +2,7 @@
 
 import models
 from bench import decoder_rows, report
+from models import registry
 
 SENTENCES = {
     "de": "Ein junger Mann in einem blauen Hemd fährt mit seinem Fahrrad eine steile Straße hinunter.",
@@ -27,7 +28,7 @@ def measure(checkpoint: str, repeats: int) -> list[dict]:
 
 
 def main() -> None:
-    report(__doc__, "translation", "checkpoints/translation-de-en.pt", measure)
+    report(__doc__, "translation", f"checkpoints/{registry.default('translation')}.pt", measure)
 
 
 if __name__ == "__main__":

@@ -5,19 +5,10 @@ from pathlib import Path
 
 import torch
 
+from models import registry
+
 FORMAT_VERSION = 1
 KEYS = ("format_version", "task", "config", "vocab", "state_dict", "train", "metrics")
-
-# What a user runs to (re)create a missing or broken checkpoint, per checkpoint name or task.
-TRAIN_COMMANDS = {
-    "sentiment": "make train-sentiment",
-    "sentiment-rnn": "make train-sentiment-rnn",
-    "sentiment-gru": "make train-sentiment-gru",
-    "translation-de-en": "make train-translation-de-en",
-    "translation-en-de": "make train-translation-en-de",
-    "translation": "make train-translation",
-    "captioning": "make train-captioning",
-}
 
 
 # Settings renamed since checkpoints were written, per task: {old name: new name}. `read` renames them
@@ -26,10 +17,6 @@ RENAMED = {
     "translation": {"source_language": "src", "target_language": "tgt"},
     "captioning": {"hidden_dim": "decoder_dim"},
 }
-
-
-def train_command(path: Path, task: str | None = None) -> str:
-    return TRAIN_COMMANDS.get(path.stem) or TRAIN_COMMANDS.get(task or "", "make train-<task>")
 
 
 class CheckpointError(Exception):
@@ -60,7 +47,7 @@ def half(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 def read(path: str | Path, task: str | None = None) -> dict:
     """The checkpoint dict at `path`, checked; every failure becomes one CheckpointError."""
     path = Path(path)
-    fix = f"Create it with `{train_command(path, task)}`."
+    fix = f"Create it with `{registry.train_command(path, task)}`."
     if not path.is_file():
         raise CheckpointError(f"No checkpoint at {path}. {fix}")
     try:

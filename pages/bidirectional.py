@@ -3,6 +3,7 @@
 import streamlit as st
 
 import ui
+from models import registry
 from models.units import state_domain
 from ui import charts, navigation
 
@@ -14,7 +15,7 @@ st.markdown(
     "t..T; side by side they describe token t in its whole sentence. This is the German-English "
     "translation encoder (a bidirectional GRU)."
 )
-model = ui.load_model("translation-de-en", "translation")
+model = ui.load_model(registry.default("translation", "en"), "translation")
 with st.form("bidirectional_form"):
     text = st.text_input("German sentence", "Ein Hund läuft über die grüne Wiese.", key="bidirectional_text")
     st.form_submit_button("Encode", type="primary")

@@ -4,11 +4,12 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from models import registry
 from models.cells import CELL_NAMES
 from models.gradients import gradient_through_time
 from ui import charts, navigation
 
-CHECKPOINT_OF_CELL = {"rnn": "sentiment-rnn", "lstm": "sentiment", "gru": "sentiment-gru"}
+CHECKPOINT_OF_CELL = {cell: registry.of_cell(cell) for cell in ("rnn", "lstm", "gru")}
 VANILLA = CELL_NAMES["rnn"]
 EXAMPLE = (
     "The first half hour was slow and the acting felt wooden, and I almost left. Then the story "

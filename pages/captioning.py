@@ -44,18 +44,7 @@ def analyze(model, picture: bytes, beam_size: int, max_length: int, prefix: str 
 
 def model_ui() -> tuple[str, object]:
     """The chosen captioning checkpoint's name and predictor (a message and a stop if there is none)."""
-    names = ui.checkpoint_names("captioning")
-    if not names:
-        ui.load_model("captioning", "captioning")  # says how to train one, then stops
-    names = sorted(names, key=lambda name: name != "captioning")  # the shipped model first
-    name = st.selectbox(
-        "Model",
-        names,
-        key="captioning_model",
-        bind=ui.LINK,
-        help="Every captioning checkpoint in checkpoints/, yours too (README: captions for your own images).",
-    )
-    return name, ui.load_model(name, "captioning")
+    return ui.model_picker("captioning", "captioning_model", bind=ui.LINK)
 
 
 def knowledge(name: str) -> str:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 import ui
+from models import registry
 from models.atlas import Atlas
 from models.cells import CELL_NAMES, QUANTITIES, state_label
 from models.sentiment import EXAMPLES
@@ -10,28 +11,24 @@ from models.units import UNIT_ORDERS, state_domain
 from ui import charts, navigation
 from ui.atlas import one_unit_ui, pattern_ui, pick_from_chart, ranking_ui, saturation_ui, unit_atlas_ui
 
-COMPARED = ("sentiment", "sentiment-gru", "sentiment-rnn")  # read together at first: LSTM, GRU, vanilla
+COMPARED = [registry.of_cell(cell) for cell in ("lstm", "gru", "rnn")]  # read together at first
 MAX_HEATMAP_STEPS = 60  # 256 units x 60 steps: cells still big enough to hover and click
 HEATMAP_AXES = 130  # pixels of a heatmap's height that its title and token axis take
 
 
-def models_ui() -> tuple[str, list[str]]:
-    """The checkpoint to look inside, and those whose reading to draw beside its own."""
-    found = ui.checkpoint_names("sentiment")
+def models_ui() -> tuple[str, object, list[str]]:
+    """The checkpoint to look inside (its name and predictor), and those whose reading to draw beside
+    its own."""
     left, right = st.columns(2)
-    name = left.selectbox(
-        "Model",
-        ["sentiment", *(name for name in found if name != "sentiment")],
-        key="sentiment_model",
-        help="Every sentiment checkpoint in checkpoints/, yours included (python -m training.sentiment).",
-    )
+    name, model = ui.model_picker("sentiment", "sentiment_model", container=left)
+    found = ui.model_names("sentiment")
     compared = right.multiselect(
         "Compare its reading with",
         found,
         default=[name for name in COMPARED if name in found],
         key="sentiment_compare",
     )
-    return name, [other for other in compared if other != name]
+    return name, model, [other for other in compared if other != name]
 
 
 def input_ui() -> str:
@@ -119,8 +116,7 @@ st.markdown(
     "from the previous state $h_{t-1}$ and the new input $x_t$, with the same weights at every "
     "step; after the last token, one output $y$ says how positive the review is."
 )
-name, compared = models_ui()
-model = ui.load_model(name, "sentiment")
+name, model, compared = models_ui()
 text = input_ui()
 try:
     result = ui.analyze(model, text)

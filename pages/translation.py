@@ -61,13 +61,9 @@ def begin_with(beginning: str) -> None:
     st.session_state["translation_prefix"] = beginning
 
 
-def model_ui() -> str:
-    """The translation checkpoint to use, by name: every one in the checkpoints folder."""
-    names = ui.checkpoint_names("translation") or ["translation-de-en"]  # none: loading it says how to train
-    help = "Every translation checkpoint in the checkpoints folder, yours included."
-    return st.selectbox(
-        "Model", names, key="translation_model", bind=ui.LINK, on_change=start_over, help=help
-    )
+def model_ui():
+    """The translation checkpoint to use, and its predictor."""
+    return ui.model_picker("translation", "translation_model", bind=ui.LINK, on_change=start_over)
 
 
 def examples_ui(model) -> None:
@@ -249,8 +245,7 @@ st.markdown(
 )
 left, right = st.columns(2)
 with left:
-    name = model_ui()
-    model = ui.load_model(name, "translation")
+    name, model = model_ui()
     st.caption(
         f"Reads {language(model.config.src)}, writes {language(model.config.tgt)}. " + learned_from(model)
     )

@@ -50,3 +50,28 @@ def test_the_running_app_never_imports_torchvision():
     )
     run = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-1500:]
+
+
+def test_no_shipped_checkpoint_is_named_outside_the_registry():
+    from models.registry import SHIPPED
+
+    names = {m.name for m in SHIPPED} - {m.task for m in SHIPPED}  # a task's name is not a checkpoint's
+    files = [p for folder in FORBIDDEN for p in (ROOT / folder).rglob("*.py")]
+    files += [ROOT / "app.py", *(ROOT / "bench").rglob("*.py"), *(ROOT / "deploy").rglob("*.py")]
+    found = []
+    for path in files:
+        if path.name == "registry.py":
+            continue
+        tree = ast.parse(path.read_text())
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and ast.get_docstring(node)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                if node.value in names or any(
+                    f"{name}.pt" in node.value for name in {m.name for m in SHIPPED}
+                ):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}")
+    assert not found, "name shipped checkpoints through models.registry: " + "; ".join(found)

@@ -37,7 +37,9 @@ def failure(path, task=None) -> str:
 
 
 def test_missing_file_names_the_command(tmp_path):
-    assert "make train-sentiment" in failure(tmp_path / "nope.pt", "sentiment")
+    assert "make train-sentiment-gru`" in failure(tmp_path / "sentiment-gru.pt", "sentiment")  # shipped
+    nope = tmp_path / "nope.pt"  # not shipped: the script, writing where it was looked for
+    assert f"`python -m training.sentiment --out {nope}`" in failure(nope, "sentiment")
 
 
 def test_truncated_file(tmp_path):

@@ -110,11 +110,11 @@ def test_sentiment_atlas_sections_take_any_review(monkeypatch, atlas_checkpoints
 
 def test_sentiment_page_explains_a_stale_atlas_and_a_model_without_one(monkeypatch, atlas_checkpoints):
     at = open_page(monkeypatch, atlas_checkpoints, "pages/sentiment.py")
-    assert at.selectbox(key="sentiment_model").options == [
+    assert at.selectbox(key="sentiment_model").options == [  # the shipped models first, in page order
         "sentiment",
-        "mine",
         "sentiment-gru",
         "sentiment-rnn",
+        "mine",
     ]
     at.selectbox(key="sentiment_model").set_value("sentiment-gru").run()
     assert not at.exception

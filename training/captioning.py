@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from models import checkpoint as ckpt
-from models import vision
+from models import registry, vision
 from models.captioning import GALLERY, PHOTOS, SPECIALS, Captioner, CaptioningConfig, CaptioningPredictor
 from models.search import known, sample
 from models.settings import option
@@ -25,7 +25,9 @@ from training.flags import pick
 @dataclass
 class CaptioningTraining(loop.LoopConfig):
     data: str = option("jxie/flickr8k", "hub name, or a local Flickr8k folder (images/, text/)")
-    out: str = option("checkpoints/captioning.pt", "where the best checkpoint is written")
+    out: str = option(
+        f"checkpoints/{registry.default('captioning')}.pt", "where the best checkpoint is written"
+    )
     epochs: int = option(10, "passes over the training captions", minimum=1)
     cache_dir: str = option("~/.cache/unfold", "where the encoder's features are cached between runs")
     min_count: int = option(5, "keep words seen at least this often in the training captions", minimum=1)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import models
 from models import checkpoint as ckpt
+from models import registry
 from models.atlas import atlas_path
 
 BEGIN = "<!-- generated from the checkpoint by `python -m training.card`: edit the prose below, not this -->"
@@ -147,9 +148,10 @@ def _validation_counts(metrics: dict) -> list[tuple[str, str, int]]:
 
 def _training(checkpoint: Path, task: str, train: dict) -> str:
     args = train["args"]
+    shipped = checkpoint.stem in registry.BY_NAME and checkpoint.parent.name == "checkpoints"
+    rebuilds = f"`{registry.train_command(checkpoint)}` rebuilds" if shipped else "The command below rebuilt"
     lines = [
-        f"`{ckpt.train_command(checkpoint, task)}` rebuilds this file with the settings below. "
-        "The run that wrote it:",
+        f"{rebuilds} this file with the settings below. The run that wrote it:",
         f"```sh\n{train.get('command', '(not recorded)')}\n```",
         "| setting | value |\n| --- | --- |\n"
         + "\n".join(f"| `{k}` | `{_value(v)}` |" for k, v in args.items()),

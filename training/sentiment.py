@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from models import checkpoint as ckpt
+from models import registry
 from models.atlas import roc_auc
 from models.record import pack_texts
 from models.sentiment import EXAMPLES, NextTokenModel, SentimentConfig, SentimentModel, SentimentPredictor
@@ -26,7 +27,9 @@ class SentimentTraining(loop.LoopConfig):
         ["stanfordnlp/imdb", "stanfordnlp/sst2"],
         "hub names or local paths (CSV with text,label; SST-2 folder), mixed for training",
     )
-    out: str = option("checkpoints/sentiment.pt", "where the best checkpoint is written")
+    out: str = option(
+        f"checkpoints/{registry.default('sentiment')}.pt", "where the best checkpoint is written"
+    )
     vocab_size: int = option(30000, "most frequent training tokens kept", minimum=3)
     batch_size: int = option(64, "sequences per batch", minimum=1)
     limit: int = option(0, "use only the first N examples of each split of each source (0: all)", minimum=0)

@@ -13,9 +13,9 @@ import torch
 from streamlit import runtime
 
 import models
+from models import registry
 from models.atlas import Atlas, rebuild_command
 from models.checkpoint import read as read_checkpoint
-from models.checkpoint import train_command
 from models.search import connectivity
 from ui import serving
 
@@ -87,22 +87,11 @@ def warm_up() -> None:
         threading.Thread(target=_warm, name="unfold-warm-up", daemon=True).start()
 
 
-# The shipped checkpoints, in the order their pages come.
-SHIPPED = (
-    "sentiment",
-    "sentiment-gru",
-    "sentiment-rnn",
-    "captioning",
-    "translation-de-en",
-    "translation-en-de",
-)
-
-
 def _warm() -> None:
     from ui import charts  # noqa: F401  altair and SciPy, which most pages draw with
 
-    for name in SHIPPED:
-        path = CHECKPOINTS / f"{name}.pt"
+    for shipped in registry.SHIPPED:
+        path = CHECKPOINTS / f"{shipped.name}.pt"
         try:
             model = MODELS.get((str(path), _modified(path)), lambda path=path: models.load(path))
             if model.task == "sentiment":
@@ -130,12 +119,41 @@ def load_model(name: str, task: str):
         return _load(str(path), task, _modified(path))
     except models.CheckpointError as error:  # the file: retraining fixes it
         st.error(f"The {name} model cannot be loaded. {error}")
-        st.info(f"To create it, run `{train_command(path, task)}` in the project folder.")
+        st.info(f"To create it, run `{registry.train_command(path, task)}` in the project folder.")
         st.stop()
     except Exception:  # our code: the traceback goes to the server log, not to the visitor
         log.exception("loading %s failed", path)
         st.error(f"The {name} model could not be loaded: a bug in Unfold (the server log has the details).")
         st.stop()
+
+
+def model_names(task: str) -> list[str]:
+    """The checkpoints of `task` a page offers: the shipped ones first, in page order, then the others
+    in CHECKPOINTS (a user's own), by name."""
+    found = checkpoint_names(task)
+    first = [m.name for m in registry.shipped(task) if m.name in found]
+    return first + [name for name in found if name not in first]
+
+
+def model_picker(
+    task: str, key: str, default: str | None = None, container=st, **options
+) -> tuple[str, object]:
+    """The one "Model" box of every page: the chosen checkpoint's name and shared predictor (`default`
+    first chosen, else the task's first shipped one). With none of the task, a message and st.stop()."""
+    names = model_names(task)
+    if not names:
+        load_model(default or registry.default(task), task)  # says what is missing and how to train it
+    first = default if default in names else names[0]
+    name = container.selectbox(
+        "Model",
+        names,
+        index=names.index(first),
+        key=key,
+        help=f"Every {task} checkpoint in the checkpoints folder, yours included "
+        f"(python -m training.{task} --help).",
+        **options,
+    )
+    return name, load_model(name, task)
 
 
 def checkpoint_names(task: str | None = None) -> list[str]:
