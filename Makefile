@@ -113,13 +113,14 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# Debian's chromium for the browser tests; elsewhere they skip with a notice (CI requires it).
+# Debian's chromium for the browser tests, and a CJK font so that the Korean pages' screenshots show
+# Hangul; elsewhere they skip with a notice (CI requires it).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "installing Debian's chromium for the browser tests"; \
+	@{ command -v chromium && fc-list :lang=ko | grep -q .; } >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo "sudo -n" ); \
-		($$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium) >/dev/null 2>&1 \
-		|| echo "chromium could not be installed: browser tests will be skipped"; }
+		($$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-noto-cjk) >/dev/null 2>&1 \
+		|| echo "chromium or fonts-noto-cjk could not be installed: without chromium, browser tests skip"; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/e2e/screenshots

@@ -52,6 +52,8 @@ INTERACTIONS = {
     "recall": (None, "text=Train the three cells"),
     "bidirectional": (lambda page: _click(page, "Encode"), "[data-testid='stVegaLiteChart']"),
     "history": (None, "[data-testid='stSelectbox']"),
+    "learning": (None, "[data-testid='stVegaLiteChart']"),
+    "glossary": (None, "[data-testid='stPageLink']"),
 }
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 FORMAT_VERSION = 1
 SUFFIX = ".record.npz"
+FORMED_AUC = 0.8  # a unit "has formed" once its held-out AUC reaches this
 UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, json.JSONDecodeError)
 
 
@@ -61,6 +62,17 @@ class Cartography:
     def correctness(self) -> np.ndarray:
         return (self.probabilities.astype(np.float32) > 0.5).mean(axis=0)
 
+    def regions(self) -> np.ndarray:
+        """Each example's region of the map: "ambiguous" (the third whose confidence varied most),
+        else "hard" (mostly wrong: mean confidence below one half) or "easy"."""
+        ambiguous = self.variability > np.quantile(self.variability, 2 / 3)
+        return np.where(ambiguous, "ambiguous", np.where(self.confidence < 0.5, "hard", "easy"))
+
+    def hardest(self, k: int) -> np.ndarray:
+        """The k examples the model was least sure of, never ambiguous: indices, least confident first."""
+        steady = np.flatnonzero(self.regions() != "ambiguous")
+        return steady[np.argsort(self.confidence[steady], kind="stable")[:k]]
+
 
 class TrainingRecord:
     """Point k of `steps` is the model after steps[k] updates (steps[0] == 0, before any; the last is
@@ -98,6 +110,11 @@ class TrainingRecord:
     def unit_auc(self) -> np.ndarray:
         """Sentiment: [points, units] each unit's held-out AUC (>= 0.5: either sign separates)."""
         return np.stack([self._point(k, "unit_auc") for k in range(len(self.steps))]).astype(np.float32)
+
+    def formed(self, threshold: float = FORMED_AUC) -> np.ndarray:
+        """Per unit, the training step at which its AUC first reached `threshold` (-1: never)."""
+        above = self.unit_auc >= threshold  # [points, units]
+        return np.where(above.any(axis=0), self.steps[above.argmax(axis=0)], -1)
 
     def output(self, k: int, i: int) -> str:
         """Decoders: the translation or caption of probe i at point k."""

@@ -6,19 +6,17 @@ import ui
 from models import registry
 from models.units import state_domain
 from ui import charts, navigation
+from ui.language import t
 
 navigation.setup(__file__)
-st.title(":material/swap_horiz: Bidirectional")
-st.markdown(
-    "A bidirectional layer is two RNNs over the same tokens: one reads left to right, the other "
-    "right to left. At step t the forward state has seen tokens 1..t, the backward state tokens "
-    "t..T; side by side they describe token t in its whole sentence. This is the German-English "
-    "translation encoder (a bidirectional GRU)."
-)
+st.title(f":material/swap_horiz: {t('nav.bidirectional.title')}")
+st.markdown(t("bidirectional.intro"))
 model = ui.load_model(registry.default("translation", "en"), "translation")
 with st.form("bidirectional_form"):
-    text = st.text_input("German sentence", "Ein Hund läuft über die grüne Wiese.", key="bidirectional_text")
-    st.form_submit_button("Encode", type="primary")
+    text = st.text_input(
+        t("bidirectional.sentence"), "Ein Hund läuft über die grüne Wiese.", key="bidirectional_text"
+    )
+    st.form_submit_button(t("bidirectional.encode"), type="primary")
 try:
     result = ui.analyze(model, text, beam_size=1, max_length=1)
 except ValueError as error:
@@ -26,20 +24,22 @@ except ValueError as error:
     st.stop()
 tokens = result.source_tokens
 if result.truncated:
-    st.info(f"The sentence was long: only its first {len(tokens)} pieces were read.")
-t = st.select_slider(
-    "Step t",
+    st.info(t("bidirectional.truncated", count=len(tokens)))
+step = st.select_slider(
+    t("bidirectional.step"),
     list(range(len(tokens))),
     format_func=lambda i: f"{i + 1}. {tokens[i]}",
     key="bidirectional_step",
 )
-seen_forward = [1.0 if i <= t else 0.0 for i in range(len(tokens))]
-seen_backward = [1.0 if i >= t else 0.0 for i in range(len(tokens))]
+seen_forward = [1.0 if i <= step else 0.0 for i in range(len(tokens))]
+seen_backward = [1.0 if i >= step else 0.0 for i in range(len(tokens))]
 left, right = st.columns(2)
 for column, direction, seen in ((left, "forward", seen_forward), (right, "backward", seen_backward)):
     name = f"layer0.{direction}.h"
     with column:
-        st.markdown(f"**{direction}**: what h_t has read at step {t + 1}")
+        st.markdown(
+            t("bidirectional.read", direction=t(f"bidirectional.directions.{direction}"), step=step + 1)
+        )
         st.html(charts.token_strip(tokens, seen))
         values = result.encoder_states[name]
         chart = charts.heatmap(values, tokens, domain=state_domain(name, values), title=name)

@@ -8,23 +8,24 @@ import streamlit as st
 
 import ui
 from models.captioning import GALLERY, PHOTOS
-from models.cells import state_label
-from models.images import FORMATS, ImageError
+from models.images import ImageError
 from models.regions import region_cell, region_names
 from models.text import SPECIALS, UNK, caption_words
 from models.units import UNIT_ORDERS, state_domain
 from models.vision import GRID
-from ui import charts, downloads, navigation, pictures
+from ui import atlas, charts, downloads, navigation, pictures
+from ui.language import t
 
-SOURCES = ("Sample photos", "Upload", "Camera")
+SOURCES = {"Sample photos": "gallery", "Upload": "upload", "Camera": "camera"}  # value: catalogue name
 REGIONS = region_names()  # "A1" (top left) ... "G7", row by row, as the model's grid
 MAX_PREFIX = 200  # characters
-# The vocabulary's special tokens as a caption shows them: a person reads "<unk>" as a glitch.
-READABLE = dict(zip(SPECIALS, ["[padding]", "[a rare word]", "[start]", "[end of caption]"]))
+# The vocabulary's special tokens as a caption shows them (captioning.token.<name>): a person reads
+# "<unk>" as a glitch.
+READABLE = dict(zip(SPECIALS, ["padding", "rare", "start", "end"]))
 
 
 def readable(word: str) -> str:
-    return READABLE.get(word, word)
+    return t(f"captioning.token.{READABLE[word]}") if word in READABLE else word
 
 
 def readable_text(text: str) -> str:
@@ -39,7 +40,7 @@ def framed(picture: np.ndarray, hide: tuple) -> np.ndarray:
 def analyze(model, picture: bytes, beam_size: int, max_length: int, prefix: str = "", hide: tuple = ()):
     """The shared analysis of `picture`; `hide` holds the (row, column) of each hidden cell."""
     options = {"beam_size": beam_size, "max_length": max_length, "prefix": prefix, "hide": hide}
-    return ui.analyze(model, picture, spinner="Looking at the image…", **options)
+    return ui.analyze(model, picture, spinner=t("captioning.looking"), **options)
 
 
 def model_ui() -> tuple[str, object]:
@@ -51,49 +52,62 @@ def knowledge(name: str) -> str:
     """A sentence on what the model learned from, as its checkpoint records it."""
     data = ui.checkpoint_info(name)["train"].get("args", {}).get("data", "")
     if Path(data).name.lower() == "flickr8k":  # the hub's jxie/flickr8k or a local copy
-        return (
-            "This model learned from **Flickr8k**: 6,000 photos of people, dogs and outdoor scenes, "
-            "five captions each. It describes such photos well; anything else (a cat, a rocket) it "
-            "describes with the words it has."
-        )
-    source = f"the captions of `{data}`" if data else "its training captions"
-    return f"This model learned from {source}: it describes what those photos show, with their words."
+        return t("captioning.flickr8k")
+    source = t("captioning.data_named", data=data) if data else t("captioning.data_unrecorded")
+    return t("captioning.learned_from", source=source)
 
 
 def decoding_ui() -> tuple[int, int]:
     """Beam size and maximum length."""
     left, right = st.columns(2)
     beam_size = left.slider(
-        "Beam size", 1, 8, 3, key="captioning_beam", bind=ui.LINK, help="1 is greedy decoding."
+        t("captioning.beam_size"),
+        1,
+        8,
+        3,
+        key="captioning_beam",
+        bind=ui.LINK,
+        help=t("captioning.beam_help"),
     )
-    max_length = right.slider("Maximum length (words)", 3, 30, 20, key="captioning_max_length", bind=ui.LINK)
+    max_length = right.slider(
+        t("captioning.max_length"), 3, 30, 20, key="captioning_max_length", bind=ui.LINK
+    )
     return beam_size, max_length
 
 
 def input_ui() -> tuple[bytes | None, str | None]:
     """The chosen image's file bytes (None until there is one) and the sample photo's name (None for
     the user's own)."""
-    source = st.segmented_control("Image", SOURCES, default=SOURCES[0], key="captioning_source", bind=ui.LINK)
-    if source in (SOURCES[0], None):
+    source = st.segmented_control(
+        t("captioning.image"),
+        list(SOURCES),
+        default=next(iter(SOURCES)),
+        format_func=lambda source: t(f"captioning.source.{SOURCES[source]}"),
+        key="captioning_source",
+        bind=ui.LINK,
+    )
+    if SOURCES.get(source, "gallery") == "gallery":
         name = st.pills(
-            "Sample photo", list(PHOTOS), default=next(iter(PHOTOS)), key="captioning_photo", bind=ui.LINK
+            t("captioning.photo"),
+            list(PHOTOS),
+            default=next(iter(PHOTOS)),
+            format_func=lambda name: t(f"captioning.photos.{Path(PHOTOS[name]).stem}"),
+            key="captioning_photo",
+            bind=ui.LINK,
         )
-        st.caption(
-            "Public-domain and CC0 photos from scikit-image and matplotlib (assets/gallery/README.md)."
-        )
+        st.caption(t("captioning.photo_sources"))
         return ((GALLERY / PHOTOS[name]).read_bytes() if name else None), name
-    if source == "Upload":
+    if SOURCES[source] == "upload":
         upload = st.file_uploader(
-            f"A photo ({FORMATS})", type=["jpg", "jpeg", "png", "webp", "gif"], key="captioning_upload"
+            t("captioning.upload"),
+            type=["jpg", "jpeg", "png", "webp", "gif"],
+            key="captioning_upload",
         )
         picture = upload.getvalue() if upload else None
     else:
-        shot = st.camera_input("Take a photo", key="captioning_camera")
+        shot = st.camera_input(t("captioning.camera"), key="captioning_camera")
         picture = shot.getvalue() if shot else None
-    st.caption(
-        "A link to this page keeps the model, beam, hidden cells and beginning, but not your photo: "
-        "it stays in this browser session."
-    )
+    st.caption(t("captioning.photo_not_linked"))
     return picture, None
 
 
@@ -113,18 +127,15 @@ def show_everything() -> None:
 
 def whatif_ui(image: np.ndarray) -> tuple[list[str], str]:
     """The names of the regions to hide and the words the caption must start with."""
-    st.subheader("What if…")
-    st.caption(
-        "…the decoder could not see part of the picture? Click cells to hide them (click again to show "
-        "them): attention can no longer reach them and the starting state leaves them out."
-    )
+    st.subheader(t("captioning.whatif"))
+    st.caption(t("captioning.whatif_hide"))
     grid = st.container()  # drawn once the hidden cells are known, above the list of them
     hidden = st.multiselect(
-        "Hidden cells",
+        t("captioning.hidden"),
         REGIONS,
         key="captioning_hide",
         bind=ui.LINK,
-        placeholder="None: the decoder sees everything",
+        placeholder=t("captioning.hidden_none"),
     )
     hidden = sorted(hidden, key=REGIONS.index)  # in grid order, however they were picked
     chart_key = f"captioning_grid_{st.session_state.setdefault('captioning_grid_clicks', 0)}"
@@ -136,14 +147,14 @@ def whatif_ui(image: np.ndarray) -> tuple[list[str], str]:
         selection_mode=charts.REGION,
     )
     prefix = st.text_input(
-        "…the caption had to start with",
+        t("captioning.prefix"),
         key="captioning_prefix",
         bind=ui.LINK,
         max_chars=MAX_PREFIX,
-        placeholder="e.g. a dog",
-        help="These words are written first, whatever the model thinks; it goes on from there.",
+        placeholder=t("captioning.prefix_placeholder"),
+        help=t("captioning.prefix_help"),
     )
-    st.button("Back to the model's own caption", on_click=show_everything, disabled=not (hidden or prefix))
+    st.button(t("captioning.back"), on_click=show_everything, disabled=not (hidden or prefix))
     return hidden, prefix
 
 
@@ -153,69 +164,65 @@ def whatif_result(model, picture, beam_size, max_length, prefix: str, hide: tupl
     if not hide and not prefix.strip():
         return None
     if len(prefix) > MAX_PREFIX:
-        st.warning(f"The beginning is {len(prefix):,} characters long; write at most {MAX_PREFIX}.")
+        st.warning(t("captioning.prefix_too_long", length=f"{len(prefix):,}", limit=MAX_PREFIX))
         return None
     try:
         return analyze(model, picture, beam_size, max_length, prefix, hide)
     except ValueError as error:  # an unknown or too long beginning, every cell hidden
-        st.warning(str(error))
+        st.warning(ui.as_written(str(error)))
         return None
 
 
 def whatif_title(hidden: list[str], prefix: str) -> str:
     parts = []
     if hidden:
-        parts.append(f"{', '.join(hidden)} hidden" if len(hidden) <= 4 else f"{len(hidden)} cells hidden")
+        if len(hidden) <= 4:
+            parts.append(t("captioning.hidden_cells", cells=", ".join(hidden)))
+        else:
+            parts.append(t("captioning.hidden_count", count=len(hidden)))
     if prefix.strip():
-        parts.append(f"starting “{' '.join(caption_words(prefix))}”")
-    return "What if: " + ", ".join(parts)
+        parts.append(t("captioning.starting", words=ui.as_written(" ".join(caption_words(prefix)))))
+    return t("captioning.whatif_title", changes=", ".join(parts))
 
 
 def caption_ui(result, title: str, baseline=None) -> None:
     """The caption, its score (against the baseline's, if given) and each word's probability."""
     st.markdown(f"**{title}**")
-    st.markdown(f"### {readable_text(result.text).capitalize() or '(no words)'}")
+    st.markdown(f"### {readable_text(result.text).capitalize() or t('captioning.no_words')}")
     score = result.candidates[0][1]
     delta = None if baseline is None else f"{score - baseline.candidates[0][1]:+.2f}"
-    st.metric(
-        "score",
-        f"{score:.2f}",
-        delta=delta,
-        help="The mean log-probability of its words: closer to 0 is what the model finds likelier.",
-    )
-    st.html(charts.token_strip([readable(t) for t in result.tokens], result.probabilities))
+    st.metric(t("captioning.score"), f"{score:.2f}", delta=delta, help=t("captioning.score_help"))
+    st.html(charts.token_strip([readable(token) for token in result.tokens], result.probabilities))
 
 
 def captions_ui(before, after, hidden: list[str], prefix: str, hide: tuple) -> None:
     if after is None:
-        caption_ui(before, "The model's caption")
-        st.caption("Each word shaded by the probability the decoder gave it (hover for the value).")
-        st.info(
-            "Try a what-if: click cells of the picture to hide them, type how the caption must start, "
-            "or choose another word under *Word by word*; both captions then show side by side."
-        )
+        caption_ui(before, t("captioning.caption"))
+        st.caption(t("captioning.shading"))
+        st.info(t("captioning.whatif_hint"))
         return
     own, changed = st.columns(2)
     with own:
-        caption_ui(before, "The model's own caption")
+        caption_ui(before, t("captioning.own"))
     with changed:
         caption_ui(after, whatif_title(hidden, prefix), baseline=before)
         forced = len(caption_words(prefix))
         if forced:
-            given = "word was" if forced == 1 else f"{forced} words were"
-            st.caption(f"The first {given} given; the model wrote the rest.")
+            st.caption(t("captioning.given_one" if forced == 1 else "captioning.given", count=forced))
     if before.tokens and after.tokens:
-        st.markdown("**Where it looked, over the whole caption**")
+        st.markdown(f"**{t('captioning.looked')}**")
         own, changed, gained = st.columns(3)
         own.image(
-            framed(pictures.caption_overlay(before.image, before.attention), hide), caption="own caption"
+            framed(pictures.caption_overlay(before.image, before.attention), hide),
+            caption=t("captioning.looked_own"),
         )
-        changed.image(framed(pictures.caption_overlay(after.image, after.attention), hide), caption="what if")
+        changed.image(
+            framed(pictures.caption_overlay(after.image, after.attention), hide),
+            caption=t("captioning.looked_whatif"),
+        )
         moved = pictures.attention_gained(after.image, before.attention, after.attention)
-        gained.image(framed(moved, hide), caption="where attention moved to")
-        st.caption(
-            "Bright: the most attention, averaged over the caption's words. Hidden cells framed in red."
-        )
+        gained.image(framed(moved, hide), caption=t("captioning.looked_moved"))
+        st.caption(t("captioning.looked_key"))
 
 
 def choose_beginning(prefix: str) -> None:
@@ -224,20 +231,16 @@ def choose_beginning(prefix: str) -> None:
 
 def alternatives_ui(result, index: int) -> None:
     """The five likeliest words at step `index`; choosing one writes the caption again from there."""
-    st.markdown("**The five likeliest words here**")
+    st.markdown(f"**{t('captioning.likeliest')}**")
     written = result.tokens[:index]
     for rank, (word, probability) in enumerate(result.alternatives[index]):
         chosen, special = word == result.tokens[index], word in READABLE
         if chosen:
-            note = "The word the caption has here."
+            note = t("captioning.chosen")
         elif special:
-            note = (
-                f"The model's one token for every word too rare in its training captions: it cannot "
-                f"say which word it means, so captions never contain {READABLE[SPECIALS[UNK]]} or another "
-                "bracketed token."
-            )
+            note = t("captioning.rare", token=readable(SPECIALS[UNK]))
         else:
-            note = f"Write the caption again, starting “{' '.join([*written, word])}”."
+            note = t("captioning.rewrite", words=ui.as_written(" ".join([*written, word])))
         st.button(
             f"{readable(word)} · {probability:.0%}",
             key=f"captioning_alternative_{rank}",
@@ -252,68 +255,65 @@ def alternatives_ui(result, index: int) -> None:
 
 
 def word_ui(result, hide: tuple, whatif: bool) -> None:
-    st.subheader("Word by word")
-    st.caption(
-        f"The {'what-if ' if whatif else ''}caption, one word at a time. Before each word the decoder "
-        "weighs the 7×7 regions (attention, each map sums to 1); connectivity shows which regions' "
-        "features would most change that word's probability. The two often differ."
-    )
+    st.subheader(t("captioning.word_by_word"))
+    st.caption(t("captioning.word_whatif" if whatif else "captioning.word_own"))
     if not result.tokens:
-        st.info("The caption is empty: there is no word to show.")
+        st.info(t("captioning.empty"))
         return
     words = [readable(token) for token in result.tokens]
     if st.session_state.get("captioning_word", 0) >= len(words):
         del st.session_state["captioning_word"]  # a shorter caption than the last one
     index = st.select_slider(
-        "Word", range(len(words)), format_func=lambda i: f"{i + 1}. {words[i]}", key="captioning_word"
+        t("captioning.word"),
+        range(len(words)),
+        format_func=lambda i: f"{i + 1}. {words[i]}",
+        key="captioning_word",
     )
     attention, connectivity, alternatives = st.columns(3)
     attention.image(
         framed(pictures.attention_overlay(result.image, result.attention[index]), hide),
-        caption=f"attention before writing “{words[index]}”: where it looked",
+        caption=t("captioning.attention_before", word=words[index]),
         width="stretch",
     )
     connectivity.image(
         framed(pictures.attention_overlay(result.image, result.connectivity[index]), hide),
-        caption=f"connectivity of “{words[index]}”: what its probability depends on",
+        caption=t("captioning.connectivity_of", word=words[index]),
         width="stretch",
     )
     with alternatives:
         alternatives_ui(result, index)
-    st.caption("Attention before every word:")
+    st.caption(t("captioning.attention_every"))
     for start in range(0, len(words), 8):
         for column, i in zip(st.columns(8), range(start, min(start + 8, len(words)))):
             column.image(pictures.attention_overlay(result.image, result.attention[i]), caption=words[i])
 
 
 def states_ui(result) -> None:
-    st.subheader("Decoder states")
-    st.caption(
-        "The decoder's state at each step, unit by unit: it starts from the image and changes as each "
-        "word is written. Columns are labelled with the word written at that step."
-    )
+    st.subheader(t("captioning.states"))
+    st.caption(t("captioning.states_caption"))
     names = sorted(result.states, key=lambda name: name != "h")
     left, right = st.columns(2)
-    name = left.selectbox("State", names, format_func=state_label, key="captioning_state")
-    order = right.selectbox("Order units by", UNIT_ORDERS, key="captioning_order")
+    name = left.selectbox(
+        t("captioning.state"), names, format_func=atlas.quantity_label, key="captioning_state"
+    )
+    order = right.selectbox(
+        t("captioning.order"), UNIT_ORDERS, format_func=charts.order_name, key="captioning_order"
+    )
     values = result.states[name]
     chart = charts.heatmap(
         values,
         [readable(token) for token in result.tokens],
         domain=state_domain(name, values),
         order=order,
-        title=state_label(name),
-        x_title="step (word written)",
+        title=atlas.quantity_label(name),
+        x_title=t("captioning.step_axis"),
     )
     st.vega_lite_chart(chart, width="stretch")
 
 
 def download_ui(result, stem: str) -> None:
-    st.subheader("Keep the analysis")
-    st.caption(
-        "The words with their probabilities, each word's attention and connectivity over the regions "
-        "(named as on the grid) and every traced state of the decoder."
-    )
+    st.subheader(t("captioning.keep"))
+    st.caption(t("captioning.keep_caption"))
     arrays = {
         "probability": np.array(result.probabilities),
         "attention": result.attention,
@@ -324,13 +324,8 @@ def download_ui(result, stem: str) -> None:
 
 
 navigation.setup(__file__)
-st.title(":material/image: Captioning: one to many")
-st.markdown(
-    "A CNN pretrained on ImageNet reads the image **once** into a 7×7 grid of region features. "
-    "The decoder's state starts from that image and then **unfolds through time**: at every step it "
-    "looks at some regions (attention), takes the word it wrote last, updates its state and writes "
-    "the next word. One input, many outputs. Hide regions or force words to see what changes."
-)
+st.title(f":material/image: {t('captioning.title')}")
+st.markdown(t("captioning.intro"))
 model_column, decoding_column = st.columns([1, 2])
 with model_column:
     name, model = model_ui()
@@ -339,7 +334,7 @@ with decoding_column:
 st.info(knowledge(name), icon=":material/school:")
 picture, photo = input_ui()
 if picture is None:
-    st.info("Choose a photo to caption.")
+    st.info(t("captioning.choose_photo"))
     st.stop()
 try:
     before = analyze(model, picture, beam_size, max_length)
@@ -353,10 +348,9 @@ hide = tuple(region_cell(cell) for cell in hidden)
 with captions:
     after = whatif_result(model, picture, beam_size, max_length, prefix, hide)
     captions_ui(before, after, hidden, prefix, hide)
-    with st.expander("The final beam"):
-        ui.beam_ui(
-            [(readable_text(text), score) for text, score in (after or before).candidates], "caption", "word"
-        )
+    with st.expander(t("captioning.final_beam")):
+        candidates = [(readable_text(text), score) for text, score in (after or before).candidates]
+        ui.beam_ui(candidates, t("captioning.beam_output"), t("captioning.beam_unit"))
 result = after or before
 word_ui(result, hide, after is not None)
 if result.tokens:

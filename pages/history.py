@@ -6,19 +6,23 @@ import streamlit as st
 import models
 import ui
 from ui import charts, navigation
+from ui.language import t
+
+# The curves an epoch records (the catalogue's history.curve.<name>), and how to read each from it.
+CURVES = {
+    "train_loss": lambda epoch: epoch["train_loss"],
+    "grad_norm": lambda epoch: epoch["grad_norm"],
+    "validation": lambda epoch: epoch["validation"]["score"],
+}
 
 navigation.setup(__file__)
-st.title(":material/monitoring: Training history")
-st.markdown(
-    "What the training loop recorded after every epoch: the mean training loss, the mean gradient "
-    "norm before clipping (clipping at 1.0 keeps exploding steps bounded), and the validation metric "
-    "that picked the epoch the checkpoint keeps."
-)
+st.title(f":material/monitoring: {t('nav.history.title')}")
+st.markdown(t("history.intro"))
 names = ui.checkpoint_names()
 if not names:
-    st.info("No checkpoints yet: run `make train-sentiment` (or another train target) first.")
+    st.info(t("history.no_checkpoints", command="make train-sentiment"))
     st.stop()
-name = st.selectbox("Checkpoint", names, key="history_checkpoint")
+name = st.selectbox(t("history.checkpoint"), names, key="history_checkpoint")
 try:
     train = ui.checkpoint_info(name)["train"]
 except models.CheckpointError as error:
@@ -26,24 +30,24 @@ except models.CheckpointError as error:
     st.stop()
 history = train.get("history")
 if not history:
-    st.info(f"{name}.pt holds no training history; its epoch table is in checkpoints/{name}.md.")
+    st.info(t("history.none", file=f"{name}.pt", card=f"checkpoints/{name}.md"))
     st.stop()
-rows = []
-for epoch in history:
-    scores = {"train loss": epoch["train_loss"], "gradient norm": epoch["grad_norm"]}
-    scores["validation score"] = epoch["validation"]["score"]
-    rows += [{"epoch": epoch["epoch"], "curve": c, "value": v} for c, v in scores.items() if v is not None]
-frame = pd.DataFrame(rows)
-for column, curve in zip(st.columns(3), ("train loss", "gradient norm", "validation score")):
-    if (frame.curve == curve).any():
-        column.vega_lite_chart(
-            charts.curves(frame[frame.curve == curve], "epoch", "value", "curve", title=curve)
-        )
+epoch_title, value_title, curve_title = t("history.epoch"), t("history.value"), t("history.curve_title")
+labels = {curve: t(f"history.curve.{curve}") for curve in CURVES}
+rows = [
+    {epoch_title: epoch["epoch"], curve_title: labels[curve], value_title: value}
+    for epoch in history
+    for curve, read in CURVES.items()
+    if (value := read(epoch)) is not None
+]
+frame = pd.DataFrame(rows, columns=[epoch_title, curve_title, value_title])
+for column, label in zip(st.columns(len(labels)), labels.values()):
+    shown = frame[frame[curve_title] == label]
+    if len(shown):
+        column.vega_lite_chart(charts.curves(shown, epoch_title, value_title, curve_title, title=label))
     else:
-        column.info(f"No {curve} was recorded for this checkpoint.")
+        column.info(t("history.not_recorded", curve=label))
 best = max(history, key=lambda epoch: epoch["validation"]["score"])
-st.caption(
-    f"The checkpoint keeps epoch {best['epoch']} (validation score {best['validation']['score']:.4f})."
-)
+st.caption(t("history.kept", epoch=best["epoch"], score=f"{best['validation']['score']:.4f}"))
 if "history_source" in train:
-    st.caption(f"This history was {train['history_source']}.")
+    st.caption(t("history.source", source=train["history_source"]))

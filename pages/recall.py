@@ -8,6 +8,7 @@ import streamlit as st
 from models.cells import CELL_NAMES
 from models.recall import SYMBOLS, train_recall
 from ui import charts, navigation
+from ui.language import t
 from ui.navigation import ROOT
 
 TRAINED_CELLS = list(CELL_NAMES)  # every cell type, trained side by side
@@ -23,39 +24,51 @@ def recorded_run(modified: float) -> dict | None:
         return None
 
 
+def column(name: str) -> str:
+    """A column of the curves (cell, step, loss, accuracy) as the charts title it."""
+    return t(f"recall.columns.{name}")
+
+
+def curves_chart(frame: pd.DataFrame, quantity: str, title: str) -> dict:
+    """`quantity` over the training steps, one curve per cell."""
+    return charts.curves(
+        frame.rename(columns=column), column("step"), column(quantity), column("cell"), title=title
+    )
+
+
 def settings_ui() -> tuple[int, int, int, bool]:
     with st.form("recall_form"):
         left, middle, right = st.columns(3)
-        distractors = left.slider("N: distractors to wait through", 5, 100, 60, key="recall_n")
-        steps = middle.slider("Training steps", 50, 800, 400, 50, key="recall_steps")
-        seed = right.number_input("Seed", 0, 999, 0, key="recall_seed")
-        start = st.form_submit_button("Train the three cells", type="primary")
+        distractors = left.slider(t("recall.distractors"), 5, 100, 60, key="recall_n")
+        steps = middle.slider(t("recall.steps"), 50, 800, 400, 50, key="recall_steps")
+        seed = right.number_input(t("recall.seed"), 0, 999, 0, key="recall_seed")
+        start = st.form_submit_button(t("recall.train"), type="primary")
     return distractors, steps, seed, start
 
 
 def train_live(distractors: int, steps: int, seed: int) -> None:
     """Train the three cells step by step, drawing the loss as it falls; the curves stay in the session."""
     st.session_state["recall_curves"] = []
-    st.button("Stop", key="recall_stop", help="Stops the run; the curves so far stay.")
-    progress, chart = st.progress(0.0, "training…"), st.empty()
+    st.button(t("recall.stop"), key="recall_stop", help=t("recall.stop_help"))
+    progress, chart = st.progress(0.0, t("recall.training")), st.empty()
     curves = st.session_state["recall_curves"]
     for point in train_recall(TRAINED_CELLS, distractors, steps, seed=seed):
         curves.append(point.__dict__)
         if point.cell == TRAINED_CELLS[-1] and (point.step % 10 == 0 or point.step in (1, steps)):
-            progress.progress(point.step / steps, f"step {point.step} of {steps}")
-            chart.vega_lite_chart(charts.curves(pd.DataFrame(curves), "step", "loss", "cell", title="loss"))
+            progress.progress(point.step / steps, t("recall.progress", step=point.step, steps=steps))
+            chart.vega_lite_chart(curves_chart(pd.DataFrame(curves), "loss", t("recall.loss")))
     progress.empty()
 
 
 def curves_ui(frame: pd.DataFrame) -> None:
     """Loss and accuracy of the three cells over the training steps, and where each ended."""
-    frame["accuracy (last 20 steps)"] = frame.groupby("cell")["accuracy"].transform(
+    frame["accuracy"] = frame.groupby("cell")["accuracy"].transform(
         lambda a: a.rolling(20, min_periods=1).mean()
     )
     left, right = st.columns(2)
-    left.vega_lite_chart(charts.curves(frame, "step", "loss", "cell", title="training loss"))
-    right.vega_lite_chart(charts.curves(frame, "step", "accuracy (last 20 steps)", "cell", title="accuracy"))
-    final = frame.groupby("cell")["accuracy (last 20 steps)"].last()
+    left.vega_lite_chart(curves_chart(frame, "loss", t("recall.training_loss")))
+    right.vega_lite_chart(curves_chart(frame, "accuracy", t("recall.accuracy")))
+    final = frame.groupby("cell")["accuracy"].last()
     st.markdown(" · ".join(f"**{cell}** {final[cell]:.0%}" for cell in TRAINED_CELLS if cell in final))
 
 
@@ -63,24 +76,15 @@ def recorded_ui() -> None:
     """The recorded run, or how to record it."""
     run = recorded_run(RECORDED.stat().st_mtime if RECORDED.exists() else 0.0)
     if run is None:
-        st.info("Press the button to train the cells; `python -m training.recall` records one to show here.")
+        st.info(t("recall.no_record", command="python -m training.recall"))
         return
-    st.caption(
-        f"A recorded run: N = {run['distractors']}, {run['steps']} steps, seed {run['seed']} "
-        f"(`{run['command']}`). Train the cells live above, with these settings or your own."
-    )
+    st.caption(t("recall.recorded", **run))
     curves_ui(pd.DataFrame(run["curves"]))
 
 
 navigation.setup(__file__)
-st.title(":material/memory: Why LSTM and GRU")
-st.markdown(
-    f"The recall task: the first of a sequence of symbols is flagged *remember this*, "
-    f"then come **N** random distractor symbols, then a cue: *which symbol was first?* ({SYMBOLS} "
-    "symbols, so guessing scores 1 in 8). The three cells train on the same batches, with the same "
-    "budget. The vanilla cell's gradient must cross N tanh steps and fades; the LSTM's cell state "
-    "and the GRU's update gate give it a path that does not."
-)
+st.title(f":material/memory: {t('nav.recall.title')}")
+st.markdown(t("recall.intro", symbols=SYMBOLS))
 distractors, steps, seed, start = settings_ui()
 if start:
     train_live(distractors, steps, seed)

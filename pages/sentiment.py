@@ -5,11 +5,25 @@ import streamlit as st
 import ui
 from models import registry
 from models.atlas import Atlas
-from models.cells import CELL_NAMES, QUANTITIES, state_label
-from models.sentiment import EXAMPLES
+from models.cells import QUANTITIES
+from models.pieces import piece_labels, written
+from models.sentiment import EXAMPLES, language
+from models.text import WORD_START
 from models.units import UNIT_ORDERS, state_domain
 from ui import charts, navigation
-from ui.atlas import one_unit_ui, pattern_ui, pick_from_chart, ranking_ui, saturation_ui, unit_atlas_ui
+from ui.atlas import (
+    one_unit_ui,
+    pattern_ui,
+    pick_from_chart,
+    quantity_label,
+    ranking_ui,
+    saturation_ui,
+    state_name,
+    stream_name,
+    token_labels,
+    unit_atlas_ui,
+)
+from ui.language import current, t
 
 COMPARED = [registry.of_cell(cell) for cell in ("lstm", "gru", "rnn")]  # read together at first
 MAX_HEATMAP_STEPS = 60  # 256 units x 60 steps: cells still big enough to hover and click
@@ -18,77 +32,134 @@ HEATMAP_AXES = 130  # pixels of a heatmap's height that its title and token axis
 
 def models_ui() -> tuple[str, object, list[str]]:
     """The checkpoint to look inside (its name and predictor), and those whose reading to draw beside
-    its own."""
+    its own. A Korean visitor starts on the Korean model, where there is one."""
     left, right = st.columns(2)
-    name, model = ui.model_picker("sentiment", "sentiment_model", container=left)
     found = ui.model_names("sentiment")
-    compared = right.multiselect(
-        "Compare its reading with",
-        found,
-        default=[name for name in COMPARED if name in found],
-        key="sentiment_compare",
-    )
+    native = registry.default("sentiment", current())
+    default = native if native in found else None
+    name, model = ui.model_picker("sentiment", "sentiment_model", default=default, container=left)
+    follow_language(model.language, found)
+    compared = right.multiselect(t("sentiment.compare"), found, key="sentiment_compare")
     return name, model, [other for other in compared if other != name]
 
 
-def input_ui() -> str:
-    st.session_state.setdefault("sentiment_text", EXAMPLES["en"]["Negation"])
-    ui.example_picker(EXAMPLES["en"], "sentiment_example", "sentiment_text", "Pick an example review…")
+def follow_language(reads: str, found: list[str]) -> None:
+    """A model that reads another language than the last one starts on its own first example, compared
+    with the English trio if it reads English, with none otherwise. A typed review stays while the
+    model's language does."""
+    if st.session_state.get("sentiment_reads") != reads:
+        st.session_state["sentiment_reads"] = reads
+        for key in ("sentiment_text", "sentiment_example", "sentiment_compare"):
+            st.session_state.pop(key, None)
+    st.session_state.setdefault("sentiment_text", next(iter(EXAMPLES[reads].values())))
+    st.session_state.setdefault(
+        "sentiment_compare", [n for n in COMPARED if n in found] if reads == "en" else []
+    )
+
+
+def examples(reads: str) -> dict[str, str]:
+    """The examples of a model reading `reads`, under their names in the visitor's language (the
+    catalogue names them by their place in models.sentiment.EXAMPLES)."""
+    return {t(f"sentiment.example.{reads}.{i}"): text for i, text in enumerate(EXAMPLES[reads].values())}
+
+
+def input_ui(reads: str) -> str:
+    placeholder = t("sentiment.example_placeholder")
+    ui.example_picker(examples(reads), "sentiment_example", "sentiment_text", placeholder)
     with st.form("sentiment_form"):
-        text = st.text_area("Review", key="sentiment_text", height=120)
-        st.form_submit_button("Read it", type="primary")
+        text = st.text_area(t("sentiment.review"), key="sentiment_text", height=120)
+        st.form_submit_button(t("sentiment.read"), type="primary")
     return text
+
+
+def mismatch_ui(model, text: str) -> None:
+    """One line when the review is in another language than the model reads: the model to pick instead
+    (or the command that trains it)."""
+    wrote = language(text.split())
+    if wrote == model.language or not any(character.isalpha() for character in text):
+        return
+    other = registry.default("sentiment", wrote)
+    found = other in ui.model_names("sentiment")
+    st.warning(
+        t(
+            f"sentiment.mismatch.{'pick' if found else 'train'}",
+            reads=t(f"sentiment.language.{model.language}"),
+            wrote=t(f"sentiment.language.{wrote}"),
+            model=other,
+            command=registry.train_command(ui.CHECKPOINTS / f"{other}.pt", "sentiment"),
+        )
+    )
 
 
 def describe(name: str, model) -> str:
     """'sentiment (LSTM)'"""
-    return f"{name} ({CELL_NAMES[model.config.cell]})"
+    return f"{name} ({t(f'sentiment.cell.{model.config.cell}')})"
 
 
-def verdict_ui(result, traces: dict[str, list[float]]) -> None:
+def verdict_ui(result, tokens: list[str], traces: dict[str, list[float]]) -> None:
     left, right = st.columns([1, 3], gap="large")
     with left:
-        st.metric("Verdict", result.label.capitalize())
-        st.progress(result.positive, text=f"P(positive) = {result.positive:.2f}")
-        st.caption(f"{len(result.tokens)} tokens read")
+        st.metric(t("sentiment.verdict"), t(f"sentiment.label.{result.label}"))
+        st.progress(result.positive, text=t("sentiment.positive", p=f"{result.positive:.2f}"))
+        st.caption(t("sentiment.tokens_read", count=len(result.tokens)))
     with right:
-        st.markdown("**Reading trace**: the verdict had the review ended after each token.")
-        st.vega_lite_chart(charts.reading_trace(traces, result.tokens), width="stretch")
+        st.markdown(t("sentiment.trace"))
+        st.vega_lite_chart(charts.reading_trace(traces, tokens), width="stretch")
     if result.truncated:
-        st.info(f"The text was long, so the model read only its first {len(result.tokens)} tokens.")
+        st.info(t("sentiment.truncated", count=len(result.tokens)))
+
+
+def pieces_ui(model, tokens: list[str]) -> None:
+    """For a model that reads sentencepiece pieces: how one word of the review became pieces (the first
+    word split into several, else the first)."""
+    if model.config.tokens != "pieces":
+        return
+    starts = [i for i, piece in enumerate(tokens) if i == 0 or piece.startswith(WORD_START)]
+    words = [tokens[start:end] for start, end in zip(starts, [*starts[1:], len(tokens)])]
+    word = next((word for word in words if len(word) > 1 and written(word)), words[0])
+    st.caption(t("sentiment.pieces", word=written(word), pieces=" ".join(piece_labels(word))))
 
 
 def state_picker(result, atlas: Atlas | None) -> tuple[str, str, str]:
-    """(layer.direction, quantity, unit order) chosen by the user."""
-    streams = sorted({name.rsplit(".", 1)[0] for name in result.states})
-    quantities = [q for q in QUANTITIES if f"{streams[0]}.{q}" in result.states]
+    """(layer.direction, quantity, unit order) chosen by the user. The boxes name their options with
+    names looked up here, in the visitor's language (a format function called outside the page's run,
+    as AppTest calls it, would not know that language)."""
+    streams = {stream: stream_name(stream) for stream in sorted({n.rsplit(".", 1)[0] for n in result.states})}
+    first = next(iter(streams))
+    quantities = {q: quantity_label(q) for q in QUANTITIES if f"{first}.{q}" in result.states}
     orders = [*UNIT_ORDERS, *(["atlas AUC"] if atlas else [])]
+    order_names = {order: charts.order_name(order) for order in orders}
     a, b, c = st.columns(3)
-    stream = a.selectbox("Layer and direction", streams, key="sentiment_stream")
+    stream = a.selectbox(
+        t("sentiment.stream"), list(streams), format_func=streams.get, key="sentiment_stream"
+    )
     quantity = b.selectbox(
-        "Show", quantities, format_func=lambda q: QUANTITIES[q].label, key="sentiment_quantity"
+        t("sentiment.quantity"), list(quantities), format_func=quantities.get, key="sentiment_quantity"
     )
     order = c.selectbox(
-        "Order units by",
+        t("sentiment.order"),
         orders,
         index=orders.index("clustered"),
+        format_func=order_names.get,
         key="sentiment_order",
-        help="clustered: units whose traces rise and fall together side by side (SciPy's hierarchical "
-        "clustering); atlas AUC: the units that best tell positive from negative texts on top.",
+        help=t("sentiment.order_help"),
     )
     return stream, quantity, order
 
 
-def heatmap_ui(result, atlas: Atlas | None) -> str:
-    """The heatmap of the chosen quantity; returns its name ("layer0.forward.h")."""
+def heatmap_ui(result, tokens: list[str], atlas: Atlas | None) -> str:
+    """The heatmap of the chosen quantity over the review's `tokens` (as shown); returns its name
+    ("layer0.forward.h")."""
     stream, quantity, order = state_picker(result, atlas)
     name = f"{stream}.{quantity}"
     values = result.states[name]
-    tokens, start = result.tokens, 0
+    start = 0
     if len(tokens) > MAX_HEATMAP_STEPS:
-        start = st.slider("First token shown", 0, len(tokens) - MAX_HEATMAP_STEPS, 0, key="sentiment_window")
+        start = st.slider(
+            t("sentiment.first_token"), 0, len(tokens) - MAX_HEATMAP_STEPS, 0, key="sentiment_window"
+        )
         end = start + MAX_HEATMAP_STEPS
-        st.caption(f"Showing tokens {start}–{end - 1} of {len(tokens)}; move the slider to scroll.")
+        st.caption(t("sentiment.window", first=start, last=end - 1, count=len(tokens)))
     window = slice(start, start + MAX_HEATMAP_STEPS)
     chart = charts.heatmap(
         values[window],
@@ -96,10 +167,10 @@ def heatmap_ui(result, atlas: Atlas | None) -> str:
         domain=state_domain(quantity, values),
         order=order,
         ranking=atlas.ranking(name) if order == "atlas AUC" else None,
-        title=state_label(name),
+        title=state_name(name),
         height=HEATMAP_AXES + min(max(3 * values.shape[1], 160), 640),
     )
-    st.caption(QUANTITIES[quantity].meaning)
+    st.caption(t(f"atlas.quantity.{quantity}.meaning"))
     st.vega_lite_chart(
         chart,
         width="stretch",
@@ -110,29 +181,25 @@ def heatmap_ui(result, atlas: Atlas | None) -> str:
 
 
 navigation.setup(__file__)
-st.title(":material/reviews: Sentiment: many to one")
-st.markdown(
-    "The network reads the review one token at a time. At each step its state $h_t$ is computed "
-    "from the previous state $h_{t-1}$ and the new input $x_t$, with the same weights at every "
-    "step; after the last token, one output $y$ says how positive the review is."
-)
+st.title(f":material/reviews: {t('sentiment.title')}")
+st.markdown(t("sentiment.intro"))
 name, model, compared = models_ui()
-text = input_ui()
+text = input_ui(model.language)
+mismatch_ui(model, text)
 try:
     result = ui.analyze(model, text)
-except ValueError as error:
-    st.warning(str(error))
+except ValueError:
+    st.warning(t("sentiment.unreadable" if text.strip() else "sentiment.empty"))
     st.stop()
+tokens = token_labels(model, result.tokens)
 readers = {name: model, **{other: ui.load_model(other, "sentiment") for other in compared}}
 traces = {describe(key, reader): ui.analyze(reader, text).step_positive for key, reader in readers.items()}
-verdict_ui(result, traces)
+verdict_ui(result, tokens, traces)
 atlas = ui.load_atlas(model)
-st.subheader("Hidden state through time")
-st.caption(
-    "The state unfolded through time: each row is one unit of the state vector, each column "
-    "one time step. Blue is positive, red negative; hover a cell for its token, unit and value."
-)
-shown = heatmap_ui(result, atlas)
+st.subheader(t("sentiment.states.title"))
+st.caption(t("sentiment.states.caption"))
+pieces_ui(model, result.tokens)
+shown = heatmap_ui(result, tokens, atlas)
 if atlas is None:
     one_unit_ui(model, result, result.states[shown])
 else:

@@ -261,3 +261,15 @@ def test_the_page_opens_on_a_photo_the_shipped_captioner_gets_right(monkeypatch)
     photo = at.get("button_group")[1].value
     (caption,) = captions(at)
     assert says_right(caption, photo), (photo, caption)
+
+
+def test_the_korean_page_writes_the_same_caption(monkeypatch, fixture_checkpoints):
+    english = captions(open_page(monkeypatch, fixture_checkpoints, PAGE))
+    at = app(monkeypatch, fixture_checkpoints)
+    at.query_params["lang"] = "ko"
+    at.run().switch_page(PAGE).run()
+    assert not at.exception
+    assert "단어별로 보기" in [subheader.value for subheader in at.subheader]
+    assert captions(at) == english  # an English caption, whatever the language
+    photos = at.get("button_group")[1]
+    assert photos.value == "Photographer" and "사진가" in [option.content for option in photos.proto.options]

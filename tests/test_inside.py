@@ -1,4 +1,5 @@
-"""The 'Inside an RNN' computations: the first-order system, the toy cell, BPTT and the recall task."""
+"""The 'Inside an RNN' computations: the first-order system, the toy cell, BPTT and the recall task;
+and their pages in Korean."""
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ from models.cells import trace_layer
 from models.gradients import gradient_through_time, scaled_layer, spectral_radius
 from models.recall import recall_batch, train_recall
 from models.toy import hello_rnn
-from tests.conftest import tiny_sentiment
+from tests.conftest import app, tiny_sentiment
 
 
 def test_an_even_mix_keeps_a_quarter_of_x0_and_u1_and_half_of_u2():
@@ -84,3 +85,21 @@ def test_lstm_remembers_across_a_long_gap_where_the_vanilla_cell_does_not():
         accuracy[point.cell].append(point.accuracy)
     final = {cell: np.mean(values[-50:]) for cell, values in accuracy.items()}
     assert final["lstm"] > 0.8 and final["rnn"] < 0.3, final
+
+
+@pytest.mark.parametrize(
+    "page, title",
+    [
+        ("state", "상태와 입력"),
+        ("cell", "RNN 셀과 펼친 모습"),
+        ("bptt", "시간에 따른 역전파"),
+        ("recall", "왜 LSTM과 GRU인가"),
+        ("bidirectional", "양방향 RNN"),
+    ],
+)
+def test_the_inside_pages_speak_korean(monkeypatch, fixture_checkpoints, page, title):
+    at = app(monkeypatch, fixture_checkpoints)
+    at.query_params["lang"] = "ko"
+    at.run().switch_page(f"pages/{page}.py").run(timeout=120)
+    assert not at.exception, at.exception
+    assert title in at.title[0].value

@@ -1,13 +1,19 @@
 """The sentiment page through AppTest: the verdict and its reading trace, the heatmap, the atlas of
-what its units track, blank and long reviews, and a missing checkpoint."""
+what its units track, blank and long reviews, a missing checkpoint, and the two languages (of the
+visitor, of the model, of the review)."""
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
 import models
-from tests.conftest import chart_rows, open_page
+from models.sentiment import EXAMPLES, SentimentConfig, SentimentModel, SentimentPredictor
+from models.text import PieceVocab
+from tests.conftest import app, chart_rows, open_page, save_sentiment
 
 
 def submit(at: AppTest, text: str) -> AppTest:
@@ -151,3 +157,84 @@ def test_sentiment_page_without_checkpoint_shows_the_fix(monkeypatch, tmp_path):
     assert not at.exception
     assert "No checkpoint" in at.error[0].value
     assert "make train-sentiment" in at.info[0].value
+
+
+def test_switching_the_language_keeps_the_typed_review(monkeypatch, fixture_checkpoints):
+    at = open_page(monkeypatch, fixture_checkpoints, "pages/sentiment.py")
+    submit(at, "a moving film , i loved it")
+    at.segmented_control(key="lang").set_value("ko").run()
+    assert not at.exception
+    assert at.text_area(key="sentiment_text").value == "a moving film , i loved it"
+    assert "감성 분석" in at.title[0].value
+    assert "토큰 7개를 읽었습니다" in [c.value for c in at.caption]
+    assert at.metric[0].value in ("긍정", "부정")
+
+
+def test_a_review_in_another_language_than_the_model_s_says_which_model_reads_it(
+    monkeypatch, fixture_checkpoints
+):
+    at = open_page(monkeypatch, fixture_checkpoints, "pages/sentiment.py")
+    assert not at.warning  # an English review, an English model
+    submit(at, EXAMPLES["ko"]["부정의 부정"])
+    assert not at.exception
+    mismatch = at.warning[0].value
+    assert "reads English" in mismatch and "looks Korean" in mismatch
+    assert "sentiment-ko" in mismatch and "make train-sentiment-ko" in mismatch
+
+
+@pytest.fixture(scope="module")
+def korean_checkpoints(fixture_checkpoints, tmp_path_factory) -> Path:
+    """The English fixture models and a tiny Korean one, sentiment-ko, that reads sentencepiece pieces."""
+    folder = tmp_path_factory.mktemp("korean_checkpoints")
+    for path in fixture_checkpoints.glob("sentiment*.pt"):
+        shutil.copy(path, folder)
+    texts = [
+        *EXAMPLES["ko"].values(),
+        "정말 재미있는 영화였다",
+        "연기가 너무 좋았다",
+        "너무 지루하고 재미없다",
+    ]
+    vocab = PieceVocab.learn(texts * 10, 60)
+    torch.manual_seed(0)
+    config = SentimentConfig(
+        vocab_size=len(vocab), embedding_dim=8, hidden_dim=6, dropout=0.0, tokens="pieces"
+    )
+    save_sentiment(folder / "sentiment-ko.pt", SentimentPredictor(SentimentModel(config), vocab))
+    return folder
+
+
+def open_in(monkeypatch, folder, language: str) -> AppTest:
+    at = app(monkeypatch, folder)
+    at.query_params["lang"] = language
+    at.run().switch_page("pages/sentiment.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_korean_visitor_starts_on_the_korean_model_and_its_examples(monkeypatch, korean_checkpoints):
+    at = open_in(monkeypatch, korean_checkpoints, "ko")
+    assert at.selectbox(key="sentiment_model").value == "sentiment-ko"
+    assert at.text_area(key="sentiment_text").value == EXAMPLES["ko"]["부정의 부정"]
+    assert at.selectbox(key="sentiment_example").options == list(EXAMPLES["ko"])
+    assert at.multiselect(key="sentiment_compare").value == []
+    assert not at.warning  # a Korean review, a Korean model
+    steps = chart_rows(at.get("vega_lite_chart")[1])["step"]
+    assert not any("▁" in step for step in steps)  # pieces without their word mark
+    assert any("sentencepiece" in c.value and "“재미없지는”" in c.value for c in at.caption)
+
+
+def test_the_review_and_the_comparison_follow_the_model_s_language(monkeypatch, korean_checkpoints):
+    at = open_in(monkeypatch, korean_checkpoints, "en")
+    assert at.selectbox(key="sentiment_model").value == "sentiment"
+    assert at.multiselect(key="sentiment_compare").value == ["sentiment", "sentiment-gru", "sentiment-rnn"]
+    assert not any("sentencepiece" in c.value for c in at.caption)  # a model of words
+    submit(at, "a moving film , i loved it")
+    at.selectbox(key="sentiment_model").set_value("sentiment-rnn").run()
+    assert at.text_area(key="sentiment_text").value == "a moving film , i loved it"  # still English
+    at.selectbox(key="sentiment_model").set_value("sentiment-ko").run()
+    assert not at.exception
+    assert at.text_area(key="sentiment_text").value == EXAMPLES["ko"]["부정의 부정"]
+    assert at.selectbox(key="sentiment_example").options[0] == "Double negation"
+    assert at.multiselect(key="sentiment_compare").value == []
+    at.selectbox(key="sentiment_model").set_value("sentiment").run()
+    assert at.text_area(key="sentiment_text").value == EXAMPLES["en"]["Negation"]

@@ -226,3 +226,15 @@ def test_translation_page_without_checkpoint_shows_the_fix(monkeypatch, tmp_path
     at = translation_page(monkeypatch, tmp_path)
     assert not at.exception
     assert "make train-translation-de-en" in at.info[0].value
+
+
+def test_the_korean_page_translates_the_same_sentence(monkeypatch, fixture_checkpoints):
+    at = translation_page(monkeypatch, fixture_checkpoints, lang="ko", translation_view="최종 빔")
+    assert not at.exception
+    assert "다른 토큰을 썼다면?" in [subheader.value for subheader in at.subheader]
+    text = at.text_area(key="translation_text").value
+    expected = analysis(fixture_checkpoints, "translation-de-en", text)
+    assert text.startswith("Ein Mann") and translations(at) == [expected.text]  # German in, English out
+    assert any(caption.value.startswith("독일어 문장을 읽고 영어 문장을 씁니다.") for caption in at.caption)
+    assert at.session_state["translation_view"] == "Final beam"  # a link names a view by its label
+    assert at.dataframe[0].value.columns[0] == "번역"

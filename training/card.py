@@ -10,10 +10,13 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
 import models
 from models import checkpoint as ckpt
 from models import registry
 from models.atlas import atlas_path
+from models.record import FORMED_AUC, record_path
 
 BEGIN = "<!-- generated from the checkpoint by `python -m training.card`: edit the prose below, not this -->"
 END = "<!-- end of the generated part -->"
@@ -39,6 +42,7 @@ def generated(checkpoint: Path) -> str:
         "## Validation metrics (recorded when the checkpoint was saved)\n\n"
         + _metrics_table(saved["metrics"]),
         *_atlas_section(checkpoint, saved["task"]),
+        *_learning_section(checkpoint),
         END,
     ]
     return "\n\n".join(sections) + "\n"
@@ -71,6 +75,51 @@ def _atlas_section(checkpoint: Path, task: str) -> list[str]:
             f"| unit | AUC | higher on |\n| --- | --- | --- |\n{rows}"
         )
     return ["## Units that carry the verdict (atlas)", *lines]
+
+
+def _learning_section(checkpoint: Path) -> list[str]:
+    """How it learned, from the training record beside the checkpoint: when its best units formed,
+    and the training examples it never learned."""
+    record = models.load(checkpoint).dynamics
+    if record is None or record.task != "sentiment":
+        return []
+    best = np.argsort(-record.unit_auc[-1], kind="stable")[:5]
+    formed = record.formed(FORMED_AUC)
+    rows = "\n".join(
+        f"| {u} | {record.unit_auc[0, u]:.3f} | {record.unit_auc[-1, u]:.3f} | "
+        f"{'never' if formed[u] < 0 else f'{formed[u]:,}'} |"
+        for u in best
+    )
+    lines = [
+        "## How it learned (training record)",
+        f"`{record_path(checkpoint).name}` holds {len(record.steps)} points of training (steps "
+        f"{', '.join(f'{s:,}' for s in record.steps)}): the page's {len(record.texts)} example reviews read "
+        f"at each, and every unit's AUC over {record.meta['held_out']:,} held-out texts. The best five units "
+        f"of the kept weights, and the step at which each first reached AUC {FORMED_AUC}:",
+        f"| unit | AUC at step 0 | AUC kept | first reached {FORMED_AUC} at step |\n"
+        f"| --- | --- | --- | --- |\n{rows}",
+    ]
+    cartography = record.cartography
+    if cartography is not None:
+        regions = cartography.regions()
+        counts = ", ".join(f"{(regions == r).sum():,} {r}" for r in ("easy", "ambiguous", "hard"))
+        hardest = "\n".join(
+            f"| {_quoted(cartography.text[i])} | {'positive' if cartography.label[i] else 'negative'} | "
+            f"{cartography.confidence[i]:.3f} |"
+            for i in cartography.hardest(3)
+        )
+        lines.append(
+            f"Dataset cartography over {len(cartography.text):,} training examples and "
+            f"{len(cartography.probabilities)} epochs: {counts}. The three it was least sure of:\n\n"
+            f"| text | label | confidence |\n| --- | --- | --- |\n{hardest}"
+        )
+    return lines
+
+
+def _quoted(text: str, limit: int = 160) -> str:
+    """A training text as one table cell: one line, no pipes, cut to `limit` characters."""
+    text = " ".join(text.replace("<br />", " ").replace("|", "/").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _facts_table(checkpoint: Path, saved: dict) -> str:

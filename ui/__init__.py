@@ -18,12 +18,12 @@ from models.atlas import Atlas, rebuild_command
 from models.checkpoint import read as read_checkpoint
 from models.search import connectivity
 from ui import serving
+from ui.language import t
 
 log = logging.getLogger(__name__)
 
 # Tests point the app at fixture checkpoints through this variable.
 CHECKPOINTS = Path(os.environ.get("UNFOLD_CHECKPOINTS", "checkpoints"))
-STRUCTURE = {"sentiment": "many to one", "translation": "many to many", "captioning": "one to many"}
 # Share and keep: a page's input and chosen view live in the URL, so a copied link reopens them.
 # Streamlit binds a widget to the URL itself: with `bind=LINK` the widget's key names the parameter, a
 # link's value seeds the widget, an invalid one is dropped and the default one is left out of the URL.
@@ -53,26 +53,26 @@ def version(model) -> tuple[str, float]:
     return str(model.path), _modified(model.path)
 
 
-def analyze(model, *inputs, how=None, spinner: str = "Reading it…", **options):
+def analyze(model, *inputs, how=None, spinner: str | None = None, **options):
     """how(model, *inputs, **options) (model.analyze by default), once per checkpoint version and
-    input for every session; the result is shared, so it must not be changed. ValueError (bad
-    input) is raised, not cached."""
+    input for every session, under `spinner` (default: "Reading it…"); the result is shared, so it
+    must not be changed. ValueError (bad input) is raised, not cached."""
     how = how or type(model).analyze
     named = tuple(hashlib.sha256(i).hexdigest() if isinstance(i, bytes) else i for i in inputs)  # a photo
     key = (*version(model), how.__module__, how.__qualname__, named, tuple(sorted(options.items())))
     if (result := ANALYSES.cached(key)) is not None:
         return result
-    with st.spinner(spinner):
+    with st.spinner(spinner or t("ui.reading")):
         return ANALYSES.get(key, lambda: how(model, *inputs, **options))
 
 
 def _load(path: str, task: str, modified: float):
     key = (path, modified)
     if (model := MODELS.cached(key)) is None:
-        with st.spinner("Loading the model…"):
+        with st.spinner(t("ui.loading")):
             model = MODELS.get(key, lambda: models.load(path))
     if model.task != task:
-        raise models.CheckpointError(f"{path} holds a {model.task!r} model, not {task!r}.")
+        raise models.CheckpointError(t("ui.wrong_task", path=path, found=model.task, task=task))
     return model
 
 
@@ -118,12 +118,12 @@ def load_model(name: str, task: str):
     try:
         return _load(str(path), task, _modified(path))
     except models.CheckpointError as error:  # the file: retraining fixes it
-        st.error(f"The {name} model cannot be loaded. {error}")
-        st.info(f"To create it, run `{registry.train_command(path, task)}` in the project folder.")
+        st.error(t("ui.cannot_load", name=name, error=error))
+        st.info(t("ui.to_create", command=registry.train_command(path, task)))
         st.stop()
     except Exception:  # our code: the traceback goes to the server log, not to the visitor
         log.exception("loading %s failed", path)
-        st.error(f"The {name} model could not be loaded: a bug in Unfold (the server log has the details).")
+        st.error(t("ui.bug", name=name))
         st.stop()
 
 
@@ -145,12 +145,11 @@ def model_picker(
         load_model(default or registry.default(task), task)  # says what is missing and how to train it
     first = default if default in names else names[0]
     name = container.selectbox(
-        "Model",
+        t("ui.model"),
         names,
         index=names.index(first),
         key=key,
-        help=f"Every {task} checkpoint in the checkpoints folder, yours included "
-        f"(python -m training.{task} --help).",
+        help=t("ui.model_help", task=t(f"ui.task.{task}"), command=f"python -m training.{task} --help"),
         **options,
     )
     return name, load_model(name, task)
@@ -179,11 +178,7 @@ def load_atlas(model) -> Atlas | None:
         st.warning(str(error))
         return None
     if atlas is None:
-        st.info(
-            f"{model.path.name} has no atlas yet, the record of what each unit does over held-out "
-            f'texts. Build it with `{rebuild_command(model.path)}` (add `ARGS="--data your.csv"` to read '
-            "your own texts), then rerun this page."
-        )
+        st.info(t("ui.no_atlas", file=model.path.name, command=rebuild_command(model.path)))
     return atlas
 
 
@@ -203,26 +198,34 @@ def checkpoint_info(name: str) -> dict:
 
 
 def model_table() -> list[dict]:
-    """One row per checkpoint in CHECKPOINTS: task, cell, size and validation metrics."""
+    """One row per checkpoint in CHECKPOINTS: task, cell, size and validation metrics, under headers in
+    the visitor's language."""
     rows = []
     for name in checkpoint_names():
         try:
-            rows.append(_describe(name, checkpoint_info(name)))
+            row = _describe(name, checkpoint_info(name))
         except models.CheckpointError as error:
-            rows.append({"checkpoint": f"{name}.pt", "task": "unusable", "validation metrics": str(error)})
+            row = {"checkpoint": f"{name}.pt", "task": t("ui.table.unusable"), "metrics": str(error)}
+        rows.append({t(f"ui.table.{column}"): value for column, value in row.items()})
     return rows
 
 
 def _describe(name: str, info: dict) -> dict:
-    config, task = info["config"], info["task"]
     return {
         "checkpoint": f"{name}.pt",
-        "task": f"{task} ({STRUCTURE.get(task, '')})",
-        "recurrent layers": _recurrent(config),
+        "task": _task_text(info["task"]),
+        "layers": _recurrent(info["config"]),
         "parameters": f"{info['parameters'] / 1e6:.1f} M",
-        "file size": f"{(CHECKPOINTS / f'{name}.pt').stat().st_size / 1e6:.1f} MB",
-        "validation metrics": _metrics_text(info["metrics"]),
+        "size": f"{(CHECKPOINTS / f'{name}.pt').stat().st_size / 1e6:.1f} MB",
+        "metrics": _metrics_text(info["metrics"]),
     }
+
+
+def _task_text(task: str) -> str:
+    """'sentiment (many to one)'; a task Unfold does not know, as its checkpoint names it."""
+    if task not in {shipped.task for shipped in registry.SHIPPED}:
+        return str(task)
+    return t("ui.table.task_structure", task=t(f"ui.task.{task}"), structure=t(f"ui.structure.{task}"))
 
 
 def _recurrent(config: dict) -> str:
@@ -233,7 +236,7 @@ def _recurrent(config: dict) -> str:
         direction = "bi" if config["bidirectional"] else ""
         layers.append(f"{config['num_layers']}×{direction}{cell} {config['hidden_dim']}")
     if "decoder_dim" in config:
-        layers.append(f"{cell} {config['decoder_dim']} decoder")
+        layers.append(t("ui.table.decoder", cell=cell, size=config["decoder_dim"]))
     return " → ".join(layers)
 
 
@@ -241,10 +244,10 @@ def _metrics_text(metrics: dict) -> str:
     """'imdb accuracy 0.916, sst2 accuracy 0.843', 'multi30k BLEU 36.1 (greedy)' or 'BLEU-4 0.210
     (beam 3)'."""
     if isinstance(metrics.get("bleu4"), float):
-        return f"BLEU-4 {metrics['bleu4']:.3f} (beam {metrics.get('beam_size', 1)})"
+        return f"BLEU-4 {metrics['bleu4']:.3f} ({_beam(metrics.get('beam_size', 1))})"
     sources = {name: m for name, m in metrics.items() if isinstance(m, dict)}
     return ", ".join(
-        f"{name} accuracy {m['accuracy']:.3f}"
+        t("ui.table.accuracy", source=name, accuracy=f"{m['accuracy']:.3f}")
         if isinstance(m.get("accuracy"), float)
         else f"{name} BLEU {m['bleu']:.1f} ({_beam(m.get('beam_size', 1))})"
         for name, m in sources.items()
@@ -253,7 +256,7 @@ def _metrics_text(metrics: dict) -> str:
 
 
 def _beam(width: int) -> str:
-    return "greedy" if width == 1 else f"beam {width}"
+    return t("ui.table.greedy") if width == 1 else t("ui.table.beam", width=width)
 
 
 def as_written(text: str) -> str:
@@ -268,13 +271,14 @@ def example_picker(examples: dict[str, str], key: str, target: str, placeholder:
         st.session_state[target] = examples[st.session_state[key]]
 
     st.selectbox(
-        "Try an example", list(examples), index=None, key=key, on_change=fill, placeholder=placeholder
+        t("ui.example"), list(examples), index=None, key=key, on_change=fill, placeholder=placeholder
     )
 
 
 def beam_ui(candidates: list[tuple[str, float]], output: str, unit: str) -> None:
-    """The final beam of a decoder as a table, best first."""
-    st.subheader("The final beam")
-    st.caption(f"Every {output} beam search kept, scored by log-probability per {unit} (higher is better).")
-    frame = pd.DataFrame(candidates, columns=[output, "score"])
+    """The final beam of a decoder as a table, best first; `output` (its column's header) and `unit`
+    name what it wrote, in the visitor's language."""
+    st.subheader(t("ui.beam.title"))
+    st.caption(t("ui.beam.caption", output=output, unit=unit))
+    frame = pd.DataFrame(candidates, columns=[output, t("ui.beam.score")])
     st.dataframe(frame, hide_index=True, width="stretch")

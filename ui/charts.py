@@ -21,10 +21,30 @@ from models.atlas import Unit
 from models.pieces import piece_labels
 from models.regions import region_cell, region_names
 from models.units import unit_order
+from ui import language
+from ui.language import t
 
 PICK = "unit_pick"  # a click selection of the charts that pick a unit: {"unit": ...}
-# The colours of positive and negative, as token_strip draws them.
-VERDICT_COLOURS = alt.Scale(domain=["positive", "negative"], range=["#3170b8", "#c83c32"])
+
+
+def verdict_colours() -> alt.Scale:
+    """The colours of positive and negative, as token_strip draws them, for the words of verdicts()."""
+    return alt.Scale(domain=verdicts(), range=["#3170b8", "#c83c32"])
+
+
+def verdicts() -> list[str]:
+    """'positive' and 'negative' in the visitor's language."""
+    return [t("charts.positive"), t("charts.negative")]
+
+
+def order_name(order: str) -> str:
+    """A unit order of models.units.UNIT_ORDERS (or "atlas AUC") in the visitor's language."""
+    return t(f"charts.order.{order.lower().replace(' ', '_')}")
+
+
+def field(name: str, kind: str, **options) -> alt.Tooltip:
+    """A tooltip line for the frame's column `name`, titled by the catalogue's charts.field.<name>."""
+    return alt.Tooltip(f"{name}:{kind}", title=t(f"charts.field.{name}"), **options)
 
 
 _altair_globals = threading.Lock()  # the data transformer and theme below are process-wide
@@ -47,19 +67,24 @@ alt.data_transformers.register("unfold_arrow", _arrow_dataset)
 
 def vega_lite(build: Callable[..., alt.TopLevelMixin]) -> Callable[..., dict]:
     """`build`'s chart as the Vega-Lite spec `st.vega_lite_chart` takes (its data as Arrow), made once
-    per input and shared by every session: `st.altair_chart` would build, validate and convert the
-    chart again on every rerun, the largest part of a page's time."""
+    per input and language and shared by every session: `st.altair_chart` would build, validate and
+    convert the chart again on every rerun, the largest part of a page's time. The language is part
+    of the key because `build` writes its titles and legends in it."""
 
     @st.cache_data(max_entries=48, show_spinner=False)
     @functools.wraps(build)
-    def spec(*args, **kwargs) -> dict:
+    def spec(lang: str, *args, **kwargs) -> dict:  # `lang` only keys the cache: build reads it via t()
         chart, datasets = build(*args, **kwargs), {}
         with _altair_globals, alt.theme.enable("none"):
             with alt.data_transformers.enable("unfold_arrow", datasets=datasets):
                 converted = chart.to_dict()
         return {**converted, "datasets": datasets}
 
-    return spec
+    @functools.wraps(build)
+    def in_language(*args, **kwargs) -> dict:
+        return spec(language.current(), *args, **kwargs)
+
+    return in_language
 
 
 def step_labels(tokens: list[str]) -> list[str]:
@@ -81,10 +106,11 @@ def heatmap(
     order: str = "index",
     ranking: list[int] | None = None,
     title: str = "",
-    x_title: str = "time step (token)",
+    x_title: str | None = None,
     height: int | None = None,
 ) -> alt.Chart:
-    """values [steps, units] as units x time steps labelled with `tokens`; colour fixed to `domain`:
+    """values [steps, units] as units x time steps labelled with `tokens` (the x axis titled `x_title`,
+    by default "time step (token)"); colour fixed to `domain`:
     diverging around 0, or sequential for a domain from 0. Units go in the `order` models.units.unit_order
     names, or in the given `ranking` (then `order` only names it). `height` is in pixels, axes and title
     included (default: 3 a unit, 160 to 520)."""
@@ -106,10 +132,19 @@ def heatmap(
         alt.Chart(frame, title=title)
         .mark_rect()
         .encode(
-            x=alt.X("step:O", sort=labels, title=x_title, axis=token_axis(len(labels))),
-            y=alt.Y("unit:O", sort=y_sort, title=f"unit ({order})", axis=y_axis),
-            color=alt.Color("value:Q", scale=alt.Scale(scheme=scheme, domain=list(domain)), title="value"),
-            tooltip=["token:N", "step:O", "unit:O", alt.Tooltip("value:Q", format=".3f")],
+            x=alt.X(
+                "step:O", sort=labels, title=x_title or t("charts.heatmap.x"), axis=token_axis(len(labels))
+            ),
+            y=alt.Y("unit:O", sort=y_sort, title=t("charts.heatmap.y", order=order_name(order)), axis=y_axis),
+            color=alt.Color(
+                "value:Q", scale=alt.Scale(scheme=scheme, domain=list(domain)), title=t("charts.field.value")
+            ),
+            tooltip=[
+                field("token", "N"),
+                field("step", "O"),
+                field("unit", "O"),
+                field("value", "Q", format=".3f"),
+            ],
         )
         .add_params(alt.selection_point(name=PICK, fields=["unit"], on="click"))
         .properties(height=height or min(max(3 * units, 160), 520))
@@ -154,7 +189,7 @@ def alignment(
                 scale=alt.Scale(scheme="blues", domain=[0, max(float(values.max()), 1e-6)]),
                 legend=alt.Legend(orient="bottom", title=name, gradientLength=min(cell * len(sources), 200)),
             ),
-            tooltip=["output:N", "input:N", alt.Tooltip(f"{name}:Q", format=".3f")],
+            tooltip=[field("output", "N"), field("input", "N"), alt.Tooltip(f"{name}:Q", format=".3f")],
         )
         .properties(width=alt.Step(cell), height=alt.Step(cell), autosize=alt.AutoSizeParams(type="pad"))
     )
@@ -172,17 +207,17 @@ def reading_trace(traces: dict[str, list[float]], tokens: list[str]) -> alt.Char
             for label, token, p in zip(labels, tokens, trace)
         ]
     )
-    x = alt.X("step:O", sort=labels, title="read up to token", axis=token_axis(len(labels)))
+    x = alt.X("step:O", sort=labels, title=t("charts.trace.x"), axis=token_axis(len(labels)))
     line = (
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
             x=x,
-            y=alt.Y("positive:Q", scale=alt.Scale(domain=[0, 1]), title="P(positive)"),
+            y=alt.Y("positive:Q", scale=alt.Scale(domain=[0, 1]), title=t("charts.field.positive")),
             color=alt.Color(
                 "model:N", sort=list(traces), legend=alt.Legend(orient="top", title=None, labelLimit=300)
             ),
-            tooltip=["model:N", "token:N", alt.Tooltip("positive:Q", format=".3f", title="P(positive)")],
+            tooltip=[field("model", "N"), field("token", "N"), field("positive", "Q", format=".3f")],
         )
     )
     middle = alt.Chart(pd.DataFrame({"y": [0.5]})).mark_rule(strokeDash=[4, 4], color="gray").encode(y="y:Q")
@@ -226,22 +261,32 @@ def captioned(items: list[tuple[str, str]]) -> str:
 def auc_ranking(units: list[Unit], strong: float) -> alt.Chart:
     """Each unit's AUC, best first, coloured by the texts it runs higher on, with a line at `strong`;
     a click on a bar picks its unit."""
+    positive, negative = verdicts()
     frame = pd.DataFrame(
         {
             "rank": np.arange(1, len(units) + 1),
             "unit": [unit.index for unit in units],
             "AUC": [unit.auc for unit in units],
-            "higher on": ["positive" if unit.sign > 0 else "negative" for unit in units],
+            "higher on": [positive if unit.sign > 0 else negative for unit in units],
         }
     )
     bars = (
         alt.Chart(frame)
         .mark_bar(clip=True)
         .encode(
-            x=alt.X("rank:Q", title="rank", scale=alt.Scale(domain=[0, len(units) + 1])),
+            x=alt.X("rank:Q", title=t("charts.field.rank"), scale=alt.Scale(domain=[0, len(units) + 1])),
             y=alt.Y("AUC:Q", scale=alt.Scale(domain=[0.5, 1]), title="AUC"),
-            color=alt.Color("higher on:N", scale=VERDICT_COLOURS, legend=alt.Legend(orient="top")),
-            tooltip=["unit:O", "rank:Q", alt.Tooltip("AUC:Q", format=".3f"), "higher on:N"],
+            color=alt.Color(
+                "higher on:N",
+                scale=verdict_colours(),
+                legend=alt.Legend(orient="top", title=t("charts.higher_on")),
+            ),
+            tooltip=[
+                field("unit", "O"),
+                field("rank", "Q"),
+                alt.Tooltip("AUC:Q", format=".3f"),
+                alt.Tooltip("higher on:N", title=t("charts.higher_on")),
+            ],
         )
         .add_params(alt.selection_point(name=PICK, fields=["unit"], on="click"))
     )
@@ -252,16 +297,18 @@ def auc_ranking(units: list[Unit], strong: float) -> alt.Chart:
 @vega_lite
 def mean_histogram(means: np.ndarray, labels: np.ndarray, title: str) -> alt.Chart:
     """Histograms of one unit's mean value over each text, positive and negative texts overlaid."""
-    frame = pd.DataFrame(
-        {"mean": means.astype(float), "texts": np.where(labels == 1, "positive", "negative")}
-    )
+    frame = pd.DataFrame({"mean": means.astype(float), "texts": np.where(labels == 1, *verdicts())})
     return (
         alt.Chart(frame, title=title)
         .mark_bar(opacity=0.55, binSpacing=0)
         .encode(
-            x=alt.X("mean:Q", bin=alt.Bin(maxbins=40), title="mean value over the text"),
-            y=alt.Y("count():Q", stack=None, title="texts"),
-            color=alt.Color("texts:N", scale=VERDICT_COLOURS, legend=alt.Legend(orient="top")),
+            x=alt.X("mean:Q", bin=alt.Bin(maxbins=40), title=t("charts.histogram.x")),
+            y=alt.Y("count():Q", stack=None, title=t("charts.histogram.y")),
+            color=alt.Color(
+                "texts:N",
+                scale=verdict_colours(),
+                legend=alt.Legend(orient="top", title=t("charts.histogram.legend")),
+            ),
         )
         .properties(height=300)
     )
@@ -272,14 +319,15 @@ def value_range(tokens: list[str], values: np.ndarray, extremes: np.ndarray, lim
     """Where a text's tokens (dots, coloured as token_strip colours them) fall on a unit's range over
     held-out texts (a grey bar from its lowest to its highest value, a tick per kept extreme), on one
     axis from -limit to limit."""
-    x = alt.X("value:Q", scale=alt.Scale(domain=[-limit, limit]), title="unit value")
-    y = alt.Y("row:N", title=None, sort=["this review", "held-out texts"])
-    held_out = alt.Chart(pd.DataFrame({"value": extremes.astype(float), "row": "held-out texts"}))
+    this_review, held_out_texts = t("charts.range.this_review"), t("charts.range.held_out")
+    x = alt.X("value:Q", scale=alt.Scale(domain=[-limit, limit]), title=t("charts.range.x"))
+    y = alt.Y("row:N", title=None, sort=[this_review, held_out_texts])
+    held_out = alt.Chart(pd.DataFrame({"value": extremes.astype(float), "row": held_out_texts}))
     span = held_out.mark_rule(color="lightgray", size=8).encode(
         x=alt.X("min(value):Q"), x2="max(value):Q", y=y
     )
     ticks = held_out.mark_tick(color="gray", thickness=1).encode(x=x, y=y)
-    review = pd.DataFrame({"value": values.astype(float), "row": "this review", "token": tokens})
+    review = pd.DataFrame({"value": values.astype(float), "row": this_review, "token": tokens})
     dots = (
         alt.Chart(review)
         .mark_circle(size=90, opacity=0.85, stroke="gray", strokeWidth=0.5)
@@ -289,7 +337,7 @@ def value_range(tokens: list[str], values: np.ndarray, extremes: np.ndarray, lim
             color=alt.Color(
                 "value:Q", scale=alt.Scale(scheme="redblue", domain=[-limit, limit]), legend=None
             ),
-            tooltip=["token:N", alt.Tooltip("value:Q", format="+.3f")],
+            tooltip=[field("token", "N"), field("value", "Q", format="+.3f")],
         )
     )
     return (span + ticks + dots).properties(height=150)
@@ -307,9 +355,13 @@ def gate_saturation(fractions: np.ndarray, gate: str) -> alt.Chart:
         alt.Chart(frame, title=gate)
         .mark_circle(size=30, opacity=0.6)
         .encode(
-            x=alt.X("below:Q", scale=share, title="fraction of steps below 0.1"),
-            y=alt.Y("above:Q", scale=share, title="fraction above 0.9"),
-            tooltip=["unit:O", alt.Tooltip("below:Q", format=".0%"), alt.Tooltip("above:Q", format=".0%")],
+            x=alt.X("below:Q", scale=share, title=t("charts.gates.x")),
+            y=alt.Y("above:Q", scale=share, title=t("charts.gates.y")),
+            tooltip=[
+                field("unit", "O"),
+                field("below", "Q", format=".0%"),
+                field("above", "Q", format=".0%"),
+            ],
         )
         .properties(height=300)
     )
@@ -341,13 +393,16 @@ def shares(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("t:O", title="time step t"),
+            x=alt.X("t:O", title=t("charts.shares.x")),
             y=alt.Y(
-                "share:Q", title="share of x_t", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])
+                "share:Q",
+                title=t("charts.shares.y"),
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1]),
             ),
-            color=alt.Color("order:Q", title="source index k", scale=alt.Scale(scheme="viridis")),
+            color=alt.Color("order:Q", title=t("charts.shares.colour"), scale=alt.Scale(scheme="viridis")),
             order=alt.Order("order:Q"),
-            tooltip=["source:N", "t:O", alt.Tooltip("share:Q", format=".1%")],
+            tooltip=[field("source", "N"), "t:O", field("share", "Q", format=".1%")],
         )
         .properties(height=260)
     )
@@ -362,9 +417,11 @@ def region_grid(image: np.ndarray, hidden: Collection[str], grid: int, size: int
     a cell selects it."""
     names = region_names(grid)
     rows, columns = zip(*(region_cell(name, grid) for name in names))
+    shown = {True: t("charts.region.hidden"), False: t("charts.region.visible")}
     cells = pd.DataFrame(
         {REGION: names, "left": columns, "top": rows, "hidden": [name in hidden for name in names]}
     )
+    cells["shown"] = cells.hidden.map(shown)
     # Axes from 0 to grid, cell k spanning k..k+1, shared by the picture, the cells and their names.
     x = alt.X("left:Q", scale=alt.Scale(domain=[0, grid], nice=False), axis=None)
     y = alt.Y("top:Q", scale=alt.Scale(domain=[grid, 0], nice=False), axis=None)
@@ -385,7 +442,7 @@ def region_grid(image: np.ndarray, hidden: Collection[str], grid: int, size: int
             y2="bottom:Q",
             color=alt.condition(hidden_cell, alt.value("#111111"), alt.value("white")),
             fillOpacity=alt.condition(hidden_cell, alt.value(0.8), alt.value(0.01)),
-            tooltip=[alt.Tooltip(f"{REGION}:N", title="cell"), alt.Tooltip("hidden:N", title="hidden")],
+            tooltip=[field(REGION, "N"), field("shown", "N")],
         )
         .add_params(alt.selection_point(name=REGION, fields=[REGION], on="click"))
     )

@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from ui.language import t
+
 
 def as_npz(tokens: list[str], arrays: dict[str, np.ndarray]) -> bytes:
     """The tokens and every array under its name, compressed; np.load reads it without pickle."""
@@ -43,7 +45,7 @@ def download_ui(
     written only when a button is clicked."""
     left, right = st.columns(2)
     left.download_button(
-        "CSV, one row per value",
+        t("ui.download.csv"),
         functools.partial(as_csv, tokens, arrays, labels),
         file_name=f"{stem}.csv",
         mime="text/csv",
@@ -52,7 +54,7 @@ def download_ui(
         width="stretch",
     )
     right.download_button(
-        "NPZ, one NumPy array per quantity",
+        t("ui.download.npz"),
         functools.partial(as_npz, tokens, arrays),
         file_name=f"{stem}.npz",
         mime="application/octet-stream",

@@ -46,6 +46,7 @@ class Page:
 
 PAGES = [
     Page("app.py", ":material/home:", "unfold"),
+    Page("pages/glossary.py", ":material/menu_book:", "unfold"),
     Page("pages/sentiment.py", ":material/reviews:", "structures"),
     Page("pages/captioning.py", ":material/image:", "structures"),
     Page("pages/translation.py", ":material/translate:", "structures"),
@@ -55,7 +56,7 @@ PAGES = [
     Page("pages/recall.py", ":material/memory:", "inside"),
     Page("pages/bidirectional.py", ":material/swap_horiz:", "inside"),
     Page("pages/history.py", ":material/monitoring:", "inside"),
-    Page("pages/glossary.py", ":material/menu_book:", "unfold"),
+    Page("pages/learning.py", ":material/school:", "inside"),
 ]
 
 

@@ -1,0 +1,168 @@
+"""How it learned: the training run of a sentiment model replayed from its record, unit by unit and
+example by example."""
+
+import urllib.parse
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import ui
+from models import registry
+from models.record import FORMED_AUC, record_path
+from ui import charts, language, navigation
+from ui.language import t
+from ui.record import (
+    CURVES,
+    HEATMAP_UNITS,
+    cartography_map,
+    compared_records,
+    examples_table,
+    point_at,
+    units_forming,
+)
+
+HARDEST = 6  # examples shown from the hard-to-learn corner
+
+
+def model_ui():
+    """The sentiment model whose training to replay, with its record (a message and a stop without)."""
+    name, model = ui.model_picker("sentiment", "learning_model", bind=ui.LINK)
+    record = model.dynamics
+    if record is None:
+        st.info(
+            t(
+                "learning.no_record",
+                file=record_path(model.path).name,
+                command=registry.train_command(model.path, "sentiment"),
+            )
+        )
+        st.stop()
+    return name, model, record
+
+
+@st.fragment
+def scrub_ui(model, record) -> None:
+    """The chosen review read by the model at one point of training, beside the other cells."""
+    review = st.selectbox(
+        t("learning.review"),
+        range(len(record.texts)),
+        format_func=dict(enumerate(record.texts)).get,
+        key="learning_review",
+        bind=ui.LINK,
+    )
+    step = st.select_slider(
+        t("learning.point"),
+        [int(s) for s in record.steps],
+        value=int(record.steps[-1]),
+        key="learning_point",
+        bind=ui.LINK,
+    )
+    epochs_done = sum(s <= step for s in record.epoch_steps)
+    st.caption(t("learning.where", steps=f"{step:,}", total=f"{record.steps[-1]:,}", epochs=epochs_done))
+    tokens = record.tokens[review]
+    records = compared_records(model)
+    traces = {name: r.trace(point_at(r, step), review).tolist() for name, r in records.items()}
+    st.vega_lite_chart(charts.reading_trace(traces, tokens))
+    k = point_at(record, step)
+    best = np.argsort(-record.unit_auc[-1], kind="stable")[:HEATMAP_UNITS].tolist()
+    left, right = st.columns([3, 2])
+    states = record.states(k, review)
+    title = t("learning.heatmap_title", units=len(best))
+    left.vega_lite_chart(charts.heatmap(states[:, best], tokens, ranking=list(range(len(best))), title=title))
+    with right:
+        unit = st.selectbox(
+            t("learning.unit"),
+            best,
+            key="learning_unit",
+            bind=ui.LINK,
+        )
+        frame = pd.DataFrame(
+            [
+                {"token": i, "value": float(v), "point": label}
+                for label, point in ((t("learning.now"), k), (t("learning.trained"), len(record.steps) - 1))
+                for i, v in enumerate(record.states(point, review)[:, unit])
+            ]
+        )
+        st.vega_lite_chart(
+            charts.curves(frame, "token", "value", "point", title=t("learning.unit_title", unit=unit))
+        )
+
+
+def atlas_link(model, unit: int) -> str:
+    """The sentiment page's unit atlas of `unit` of this model, in the visitor's language."""
+    params = {"sentiment_model": model.path.stem, "sentiment_unit": unit, **language.link_params()}
+    return "sentiment?" + urllib.parse.urlencode(params)
+
+
+def units_ui(model, record) -> None:
+    st.subheader(t("learning.units_heading"))
+    st.caption(t("learning.units_caption", threshold=FORMED_AUC, texts=f"{record.meta['held_out']:,}"))
+    best = np.argsort(-record.unit_auc[-1], kind="stable")[:CURVES].tolist()
+    st.vega_lite_chart(units_forming(record.steps, record.unit_auc, best, FORMED_AUC))
+    formed = record.formed(FORMED_AUC)
+    rows = [
+        {
+            t("learning.unit"): u,
+            "AUC": round(float(record.unit_auc[-1, u]), 3),
+            t("learning.formed_at"): t("learning.never") if formed[u] < 0 else f"{formed[u]:,}",
+            t("learning.atlas"): atlas_link(model, u),
+        }
+        for u in best
+    ]
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        column_config={
+            t("learning.atlas"): st.column_config.LinkColumn(display_text=t("learning.open_atlas"))
+        },
+    )
+
+
+def cartography_ui(model, record) -> None:
+    st.subheader(t("learning.map_heading"))
+    cartography = record.cartography
+    if cartography is None:
+        st.info(t("learning.no_map"))
+        return
+    regions = cartography.regions()
+    epochs = len(cartography.probabilities)
+    st.caption(t("learning.map_caption", examples=f"{len(cartography.text):,}", epochs=epochs))
+    counts = {r: int((regions == r).sum()) for r in ("easy", "ambiguous", "hard")}
+    st.markdown(t("learning.map_regions", **counts))
+    event = st.vega_lite_chart(
+        cartography_map(cartography.confidence, cartography.variability, cartography.correctness, regions),
+        on_select="rerun",
+        key="learning_map",
+    )
+    picked = [p["example"] for p in event.selection.get("example_pick", [])] if event else []
+    if picked:
+        st.dataframe(examples_table(model, cartography, picked), hide_index=True)
+    st.markdown(t("learning.hardest", count=HARDEST))
+    st.dataframe(examples_table(model, cartography, cartography.hardest(HARDEST)), hide_index=True)
+    frame = pd.DataFrame(
+        {
+            "text": cartography.text,
+            "label": cartography.label,
+            "confidence": cartography.confidence,
+            "variability": cartography.variability,
+            "correctness": cartography.correctness,
+            "region": regions,
+        }
+    )
+    st.download_button(
+        t("learning.download"),
+        frame.to_csv(index=False),
+        file_name=f"{model.path.stem}-cartography.csv",
+        mime="text/csv",
+        help=t("learning.download_help"),
+    )
+
+
+navigation.setup(__file__)
+st.title(f":material/school: {t('nav.learning.title')}")
+st.markdown(t("learning.intro"))
+name, model, record = model_ui()
+scrub_ui(model, record)
+units_ui(model, record)
+cartography_ui(model, record)
