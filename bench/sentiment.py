@@ -100,8 +100,16 @@ def measure_atlas(checkpoint: str, repeats: int) -> list[dict]:
     ]
 
 
+def measure_by_language(checkpoint: str, repeats: int) -> list[dict]:
+    """`measure` for a model of English reviews, `measure_korean` for one of Korean reviews."""
+    korean = models.load(checkpoint, "sentiment").language == "ko"
+    return (measure_korean if korean else measure)(checkpoint, repeats)
+
+
 def main() -> None:
-    args = report(__doc__, "sentiment", f"checkpoints/{registry.default('sentiment')}.pt", measure)
+    args = report(
+        __doc__, "sentiment", f"checkpoints/{registry.default('sentiment')}.pt", measure_by_language
+    )
     show(f"atlas of {args.checkpoint}", measure_atlas(args.checkpoint, args.repeats))
 
 

@@ -24,13 +24,22 @@ def load(path: str | Path, task: str | None = None) -> Predictor:
     The content is checked as the predictor is built, so any other error is a bug in this code."""
     checkpoint = read(path, task)
     if not isinstance(checkpoint["task"], str) or checkpoint["task"] not in TASKS:
-        raise CheckpointError(f"{path}: unknown task {checkpoint['task']!r}.")
+        raise CheckpointError(
+            "{path}: unknown task {task}.",
+            "checkpoint.unknown_task",
+            path=path,
+            task=repr(checkpoint["task"]),
+        )
     try:
         loaded = TASKS[checkpoint["task"]].from_checkpoint(checkpoint)
     except CheckpointError as error:
         raise CheckpointError(
-            f"{path} is not a usable checkpoint for this code's {checkpoint['task']} model: {error} "
-            "Retrain it with this version."
+            "{path} is not a usable checkpoint for this code's {task} model: {error} "
+            "Retrain it with this version.",
+            "checkpoint.unusable",
+            path=path,
+            task=checkpoint["task"],
+            error=error,
         ) from None
     loaded.path = Path(path)  # side files, such as a sentiment model's atlas, lie beside it
     _keep_half_tables(loaded.model, checkpoint["state_dict"])

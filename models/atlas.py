@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from torch import nn
 
+from models.errors import Said
 from models.text import token_spans
 
 FORMAT_VERSION = 1
@@ -45,7 +46,7 @@ UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
 ARRAYS = ("meta", "texts", "text_ends", "labels", "sources", "lengths", "match_texts")
 
 
-class AtlasError(Exception):
+class AtlasError(Said):
     """An atlas file that cannot be used (stale, unreadable, too new); the message says what to run."""
 
 
@@ -336,23 +337,38 @@ class Atlas:
 def read(path: str | Path) -> Atlas:
     """The atlas at `path`; AtlasError if it cannot be read, with the command that rebuilds it."""
     path = Path(path)
-    fix = f"Rebuild it with `{rebuild_command(path.with_name(path.name.removesuffix(SUFFIX) + '.pt'))}`."
+    where = {"path": path, "command": rebuild_command(path.with_name(path.name.removesuffix(SUFFIX) + ".pt"))}
     try:
         with np.load(path, allow_pickle=False) as file:
             arrays = {name: file[name] for name in file.files}
         meta = json.loads(arrays["meta"].tobytes())
     except UNREADABLE as error:
         reason = (str(error).splitlines() or [type(error).__name__])[0][:120]
-        raise AtlasError(f"{path} is not a readable atlas ({reason}). {fix}") from None
+        raise AtlasError(
+            "{path} is not a readable atlas ({reason}). Rebuild it with `{command}`.",
+            "atlas.unreadable",
+            reason=reason,
+            **where,
+        ) from None
     version = meta.get("format_version") if isinstance(meta, dict) else None
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise AtlasError(
-            f"{path} has format version {version!r}; this code reads up to {FORMAT_VERSION}. {fix}"
+            "{path} has format version {version}; this code reads up to {supported}. "
+            "Rebuild it with `{command}`.",
+            "atlas.other_version",
+            version=repr(version),
+            supported=FORMAT_VERSION,
+            **where,
         )
     expected = {*ARRAYS, *(f"{s}/{name}" for s in meta.get("states", []) for name in STATE_ARRAYS)}
     expected |= {f"{gate}/saturation" for gate in meta.get("gates", [])}
     if missing := sorted(expected - set(arrays)):
-        raise AtlasError(f"{path} lacks {', '.join(missing[:3])}. {fix}")
+        raise AtlasError(
+            "{path} lacks {missing}. Rebuild it with `{command}`.",
+            "atlas.incomplete",
+            missing=", ".join(missing[:3]),
+            **where,
+        )
     return Atlas(meta, arrays)
 
 
@@ -374,8 +390,12 @@ def beside(checkpoint: str | Path, weights: str, spans=token_spans) -> Atlas | N
     atlas = _read_once(str(path), stat.st_mtime_ns, stat.st_size)
     if atlas.weights != weights:
         raise AtlasError(
-            f"{path} was built from other weights than {checkpoint} holds (was it retrained?). "
-            f"Rebuild it with `{rebuild_command(checkpoint)}`."
+            "{path} was built from other weights than {checkpoint} holds (was it retrained?). "
+            "Rebuild it with `{command}`.",
+            "atlas.other_weights",
+            path=path,
+            checkpoint=checkpoint,
+            command=rebuild_command(checkpoint),
         )
     atlas.spans = spans  # the same for every reader of this file: its checkpoint's
     return atlas

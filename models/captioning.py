@@ -12,6 +12,7 @@ from torch import nn
 from models import images, vision
 from models.cells import FUSED, step_layer, trace_layer
 from models.checkpoint import CheckpointError
+from models.errors import InputError
 from models.predictor import Decoder
 from models.regions import visible_regions
 from models.search import Step, beam_search, connectivity, most_probable, until_eos
@@ -149,7 +150,6 @@ class CaptioningPredictor(Decoder):
     task = "captioning"
     config_class = CaptioningConfig
     model_class = Captioner
-    unit, output = "word", "caption"
 
     def __init__(self, model: Captioner, vocab: Vocab, checkpoint: dict | None = None):
         super().__init__(model, vocab, checkpoint)
@@ -158,7 +158,12 @@ class CaptioningPredictor(Decoder):
     @classmethod
     def read_vocab(cls, entry: dict, config: CaptioningConfig) -> Vocab:
         if config.encoder != vision.ENCODER:
-            raise CheckpointError(f"decoder trained on {config.encoder!r} features, not {vision.ENCODER!r}")
+            raise CheckpointError(
+                "decoder trained on {found} features, not {expected}",
+                "checkpoint.other_encoder",
+                found=repr(config.encoder),
+                expected=repr(vision.ENCODER),
+            )
         return super().read_vocab(entry, config)
 
     @property
@@ -189,9 +194,27 @@ class CaptioningPredictor(Decoder):
         words = caption_words(prefix)
         return self.vocab.encode(words), words
 
-    def cannot_write(self, unknown: list[str]) -> str:
-        names, verb = ", ".join(map(repr, unknown)), "is" if len(unknown) == 1 else "are"
-        return f"{names} {verb} not among the {len(self.vocab) - len(SPECIALS)} words the model can write."
+    def cannot_write(self, unknown: list[str]) -> InputError:
+        values = {"names": ", ".join(map(repr, unknown)), "count": len(self.vocab) - len(SPECIALS)}
+        if len(unknown) == 1:
+            return InputError(
+                "{names} is not among the {count} words the model can write.",
+                "captioning.cannot_write_word",
+                **values,
+            )
+        return InputError(
+            "{names} are not among the {count} words the model can write.",
+            "captioning.cannot_write_words",
+            **values,
+        )
+
+    def too_long(self, length: int) -> InputError:
+        return InputError(
+            "The beginning is {length} words long; captions here are under {limit}.",
+            "captioning.too_long",
+            length=length,
+            limit=self.max_output,
+        )
 
     @torch.inference_mode()
     def analyze(

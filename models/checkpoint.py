@@ -6,6 +6,7 @@ from pathlib import Path
 import torch
 
 from models import registry
+from models.errors import Said
 
 FORMAT_VERSION = 1
 KEYS = ("format_version", "task", "config", "vocab", "state_dict", "train", "metrics")
@@ -19,7 +20,7 @@ RENAMED = {
 }
 
 
-class CheckpointError(Exception):
+class CheckpointError(Said):
     """A checkpoint that cannot be used; the message says why and what to run."""
 
 
@@ -47,32 +48,67 @@ def half(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 def read(path: str | Path, task: str | None = None) -> dict:
     """The checkpoint dict at `path`, checked; every failure becomes one CheckpointError."""
     path = Path(path)
-    fix = f"Create it with `{registry.train_command(path, task)}`."
+    where = {"path": path, "command": registry.train_command(path, task)}
     if not path.is_file():
-        raise CheckpointError(f"No checkpoint at {path}. {fix}")
+        raise CheckpointError(
+            "No checkpoint at {path}. Create it with `{command}`.", "checkpoint.missing", **where
+        )
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # truncated, empty, not a torch file, or objects that run code
         if "Unsupported global" in str(error):
             raise CheckpointError(
-                f"{path} holds Python objects beyond plain weights; it was refused because loading "
-                f"it could run code. Use checkpoints made by Unfold's training scripts. {fix}"
+                "{path} holds Python objects beyond plain weights; it was refused because loading it could "
+                "run code. Use checkpoints made by Unfold's training scripts. Create it with `{command}`.",
+                "checkpoint.unsafe",
+                **where,
             ) from None
         reason = (str(error).splitlines() or [type(error).__name__])[0][:120]
-        raise CheckpointError(f"{path} is not a readable checkpoint ({reason}). {fix}") from None
+        raise CheckpointError(
+            "{path} is not a readable checkpoint ({reason}). Create it with `{command}`.",
+            "checkpoint.unreadable",
+            reason=reason,
+            **where,
+        ) from None
     if not isinstance(checkpoint, dict) or any(key not in checkpoint for key in KEYS):
-        raise CheckpointError(f"{path} is not an Unfold checkpoint (keys missing). {fix}")
+        raise CheckpointError(
+            "{path} is not an Unfold checkpoint (keys missing). Create it with `{command}`.",
+            "checkpoint.not_unfold",
+            **where,
+        )
     version = checkpoint["format_version"]
     if not isinstance(version, int):
-        raise CheckpointError(f"{path} has no valid format version ({version!r}). {fix}")
+        raise CheckpointError(
+            "{path} has no valid format version ({version}). Create it with `{command}`.",
+            "checkpoint.no_version",
+            version=repr(version),
+            **where,
+        )
     if version > FORMAT_VERSION:
         raise CheckpointError(
-            f"{path} has format version {version}; this code reads up to {FORMAT_VERSION}. "
-            "Update Unfold (git pull) or retrain with this version."
+            "{path} has format version {version}; this code reads up to {supported}. "
+            "Update Unfold (git pull) or retrain with this version.",
+            "checkpoint.too_new",
+            path=path,
+            version=version,
+            supported=FORMAT_VERSION,
         )
-    if task is not None and checkpoint["task"] != task:
-        raise CheckpointError(f"{path} holds a {checkpoint['task']!r} model, not {task!r}. {fix}")
+    check_task(path, checkpoint["task"], task)
     return migrate(checkpoint)
+
+
+def check_task(path: Path, found, task: str | None) -> None:
+    """CheckpointError, with the command that creates the right one, if the checkpoint at `path` holds
+    a `found` model where a `task` one is wanted (None: any)."""
+    if task is not None and found != task:
+        raise CheckpointError(
+            "{path} holds a {found} model, not {task}. Create it with `{command}`.",
+            "checkpoint.other_task",
+            path=path,
+            found=repr(found),
+            task=repr(task),
+            command=registry.train_command(path, task),
+        )
 
 
 def migrate(checkpoint: dict) -> dict:

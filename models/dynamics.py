@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from models.errors import InputError
+
 SIGNALS = ("pulse", "step", "sine", "typed")
 NONLINEARITIES = {"linear": lambda v: v, "tanh": np.tanh}
 
@@ -28,9 +30,13 @@ def _typed(text: str, steps: int) -> np.ndarray:
         try:
             values[i] = float(word)
         except ValueError:
-            raise ValueError(f"{word!r} is not a number; type numbers such as 1 0 -0.5 2.") from None
+            raise InputError(
+                "{word} is not a number; type numbers such as 1 0 -0.5 2.",
+                "dynamics.not_a_number",
+                word=repr(word),
+            ) from None
     if not np.isfinite(values).all():
-        raise ValueError("Type finite numbers (no inf or nan).")
+        raise InputError("Type finite numbers (no inf or nan).", "dynamics.not_finite")
     return values
 
 

@@ -7,12 +7,13 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from models.errors import InputError
+
 SIZE = 224  # the encoder's input; photos are squashed to it, as Flickr8k's training images were
 MAX_PIXELS = 8192 * 8192  # larger images are refused before they are decoded
-FORMATS = "JPEG, PNG, WebP or GIF"
 
 
-class ImageError(ValueError):
+class ImageError(InputError):
     """An image that cannot be used; the message says why in the user's terms."""
 
 
@@ -22,14 +23,19 @@ def open_image(source: bytes | str | Path | Image.Image) -> Image.Image:
     image = source if isinstance(source, Image.Image) else _open(source)
     width, height = image.size
     if width * height > MAX_PIXELS:
-        raise ImageError(f"The image is {width}x{height} pixels; the largest accepted is 8192x8192.")
+        raise ImageError(
+            "The image is {width}x{height} pixels; the largest accepted is 8192x8192.",
+            "images.too_many_pixels",
+            width=width,
+            height=height,
+        )
     try:
         image.draft("RGB", (SIZE, SIZE))  # JPEG decodes at 1/2 to 1/8 scale: big photos stay cheap
         image = ImageOps.exif_transpose(image)
         image = _shrink(_to_8_bit(image))
         return _to_rgb(image).resize((SIZE, SIZE), Image.Resampling.BILINEAR)
     except (OSError, ValueError, SyntaxError) as error:  # what PIL raises on damaged data
-        raise ImageError(f"The image file is damaged or incomplete ({_first_line(error)}).") from None
+        raise _damaged(error) from None
 
 
 def pixels(images: list[Image.Image]) -> torch.Tensor:
@@ -43,13 +49,16 @@ def _open(source: bytes | str | Path) -> Image.Image:
     try:
         return Image.open(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source)
     except UnidentifiedImageError:
-        raise ImageError(f"This file is not an image that can be read; use a {FORMATS} file.") from None
+        raise ImageError(
+            "This file is not an image that can be read; use a JPEG, PNG, WebP or GIF file.",
+            "images.not_an_image",
+        ) from None
     except Image.DecompressionBombError:
         raise ImageError(
-            "The image is too large to open safely; the largest accepted is 8192x8192."
+            "The image is too large to open safely; the largest accepted is 8192x8192.", "images.too_large"
         ) from None
     except OSError as error:
-        raise ImageError(f"The image file is damaged or incomplete ({_first_line(error)}).") from None
+        raise _damaged(error) from None
 
 
 def _to_8_bit(image: Image.Image) -> Image.Image:
@@ -77,5 +86,6 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _first_line(error: Exception) -> str:
-    return (str(error).splitlines() or [type(error).__name__])[0][:120]
+def _damaged(error: Exception) -> ImageError:
+    reason = (str(error).splitlines() or [type(error).__name__])[0][:120]
+    return ImageError("The image file is damaged or incomplete ({reason}).", "images.damaged", reason=reason)

@@ -10,6 +10,7 @@ from torch import nn
 
 from models.atlas import weights_hash
 from models.checkpoint import CheckpointError
+from models.errors import InputError
 from models.record import TrainingRecord
 from models.record import beside as record_beside
 from models.search import beam_search, greedy, on_device
@@ -52,7 +53,9 @@ class Predictor:
         try:
             model = cls.model_class(config)
         except (TypeError, ValueError, RuntimeError) as error:
-            raise CheckpointError(f"its config cannot build the model ({error}).") from None
+            raise CheckpointError(
+                "its config cannot build the model ({reason}).", "checkpoint.config_unbuildable", reason=error
+            ) from None
         _load_weights(model, checkpoint["state_dict"])
         return cls(model, vocab, checkpoint)
 
@@ -72,7 +75,9 @@ class Predictor:
                 if isinstance(config, dict)
                 else config
             )
-            raise CheckpointError(f"its config differs in {differ}.")
+            raise CheckpointError(
+                "its config differs in {differ}.", "checkpoint.config_differs", differ=differ
+            )
         return cls.config_class(**config)
 
     @classmethod
@@ -128,18 +133,21 @@ class Decoder(Predictor):
         ids, units = self.split_prefix(prefix)
         unknown = [unit for i, unit in zip(ids, units) if i == UNK]
         if unknown:
-            raise ValueError(self.cannot_write(unknown))
+            raise self.cannot_write(unknown)
         if len(ids) >= self.max_output:
-            length, limit = f"{len(ids)} {self.unit}s", self.max_output
-            raise ValueError(f"The beginning is {length} long; {self.output}s here are under {limit}.")
+            raise self.too_long(len(ids))
         return ids
 
     def split_prefix(self, prefix: str) -> tuple[list[int], list[str]]:
         """A beginning's ids (UNK where the vocabulary lacks one) and the units they stand for."""
         raise NotImplementedError
 
-    def cannot_write(self, unknown: list[str]) -> str:
+    def cannot_write(self, unknown: list[str]) -> InputError:
         """Why a beginning with these units is refused."""
+        raise NotImplementedError
+
+    def too_long(self, length: int) -> InputError:
+        """Why a beginning `length` units long is refused: it leaves no room under max_output."""
         raise NotImplementedError
 
 
@@ -151,5 +159,8 @@ def _load_weights(model: nn.Module, weights: dict) -> None:
         not isinstance(weights, dict)
         or {k: tuple(getattr(v, "shape", ())) for k, v in weights.items()} != shapes
     ):
-        raise CheckpointError("its weights have other names or shapes than the model its config describes.")
+        raise CheckpointError(
+            "its weights have other names or shapes than the model its config describes.",
+            "checkpoint.weights",
+        )
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in weights.items()})

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 
 import torch
 
+from models.errors import InputError
 from models.vision import GRID
 
 
@@ -30,7 +31,9 @@ def visible_regions(hide: Iterable[tuple[int, int]]) -> torch.Tensor:
     for cell in hide:
         visible[_grid_cell(cell)] = False
     if not visible.any():
-        raise ValueError("All 49 regions are hidden: leave the decoder at least one to look at.")
+        raise InputError(
+            "All 49 regions are hidden: leave the decoder at least one to look at.", "regions.all_hidden"
+        )
     return visible.view(1, -1)
 
 

@@ -12,6 +12,7 @@ from models.atlas import Atlas, beside
 from models.cells import FUSED
 from models.checkpoint import CheckpointError
 from models.encoder import RecurrentEncoder
+from models.errors import InputError
 from models.predictor import Predictor
 from models.settings import option
 from models.text import SPECIALS, VOCABS, Embedding, PieceVocab, Vocab, pad_batch, read_words
@@ -174,9 +175,18 @@ class SentimentPredictor(Predictor):
         try:
             vocab = PieceVocab(sentencepiece.SentencePieceProcessor(model_proto=entry["sentencepiece"]))
         except (RuntimeError, TypeError, KeyError) as error:  # what sentencepiece raises on a damaged model
-            raise CheckpointError(f"its sentencepiece model cannot be read ({error}).") from None
+            raise CheckpointError(
+                "its sentencepiece model cannot be read ({reason}).",
+                "checkpoint.pieces_unreadable",
+                reason=error,
+            ) from None
         if len(vocab) != config.vocab_size or tuple(vocab.tokens[:2]) != cls.specials:
-            raise CheckpointError(f"its {len(vocab)} pieces do not fit an embedding of {config.vocab_size}.")
+            raise CheckpointError(
+                "its {count} pieces do not fit an embedding of {size}.",
+                "checkpoint.pieces_misfit",
+                count=len(vocab),
+                size=config.vocab_size,
+            )
         return vocab
 
     def vocab_entry(self) -> dict:
@@ -198,10 +208,10 @@ class SentimentPredictor(Predictor):
 
     def encode(self, text: str) -> tuple[list[str], list[int], bool]:
         if not isinstance(text, str) or not text.strip():
-            raise ValueError("Enter some text to classify: the input is empty.")
+            raise InputError("Enter some text to classify: the input is empty.", "sentiment.empty")
         tokens, truncated = self.vocab.split(text, self.config.max_tokens)
         if not tokens:
-            raise ValueError("The text has no words or symbols the model can read.")
+            raise InputError("The text has no words or symbols the model can read.", "sentiment.unreadable")
         return tokens, self.vocab.encode(tokens), truncated
 
     @torch.inference_mode()

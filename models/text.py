@@ -157,11 +157,15 @@ def read_words(entry: dict, size: int, first: tuple[str, ...]) -> Vocab:
     """A checkpoint's word vocabulary ("words"): `size` words, starting with the specials `first`."""
     words = entry.get("words") if isinstance(entry, dict) else None
     if not isinstance(words, list):
-        raise CheckpointError("its vocabulary has no word list.")
+        raise CheckpointError("its vocabulary has no word list.", "checkpoint.no_words")
     if tuple(words[: len(first)]) != first:
-        raise CheckpointError(f"its word list does not start with {' '.join(first)}.")
+        raise CheckpointError(
+            "its word list does not start with {first}.", "checkpoint.words_start", first=" ".join(first)
+        )
     if len(words) != size:
-        raise CheckpointError(f"{len(words)} words for an embedding of {size}.")
+        raise CheckpointError(
+            "{count} words for an embedding of {size}.", "checkpoint.word_count", count=len(words), size=size
+        )
     return Vocab(words)
 
 

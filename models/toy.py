@@ -9,6 +9,7 @@ from torch import nn
 
 from models.adam import Adam
 from models.cells import trace_layer
+from models.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,12 @@ class ToyRNN(nn.Module):
     def one_hot(self, text: str) -> torch.Tensor:
         unknown = sorted(set(text) - set(self.letters))
         if unknown:
-            raise ValueError(f"Letters {unknown} are not in the alphabet {''.join(self.letters)}.")
+            raise InputError(
+                "Letters {unknown} are not in the alphabet {alphabet}.",
+                "toy.not_in_alphabet",
+                unknown=unknown,
+                alphabet="".join(self.letters),
+            )
         index = torch.tensor([self.letters.index(c) for c in text])
         return F.one_hot(index, len(self.letters)).float()
 

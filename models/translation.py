@@ -12,6 +12,7 @@ from torch import nn
 from models.cells import FUSED, step_layer, trace_layer
 from models.checkpoint import CheckpointError
 from models.encoder import RecurrentEncoder
+from models.errors import InputError
 from models.int8 import Int8Layers, tied_output
 from models.predictor import Decoder
 from models.search import Step, beam_search, connectivity, most_probable
@@ -182,7 +183,6 @@ class TranslationPredictor(Decoder):
     task = "translation"
     config_class = TranslationConfig
     model_class = Seq2Seq
-    unit, output = "piece", "translation"
 
     @classmethod
     def read_vocab(cls, entry: dict, config: TranslationConfig) -> sentencepiece.SentencePieceProcessor:
@@ -190,10 +190,17 @@ class TranslationPredictor(Decoder):
         try:
             pieces = sentencepiece.SentencePieceProcessor(model_proto=entry["sentencepiece"])
         except (RuntimeError, TypeError, KeyError) as error:  # what sentencepiece raises on a damaged model
-            raise CheckpointError(f"its sentencepiece model cannot be read ({error}).") from None
+            raise CheckpointError(
+                "its sentencepiece model cannot be read ({reason}).",
+                "checkpoint.pieces_unreadable",
+                reason=error,
+            ) from None
         if pieces.get_piece_size() != config.vocab_size:
             raise CheckpointError(
-                f"{pieces.get_piece_size()} pieces for a vocabulary of {config.vocab_size}."
+                "{count} pieces for a vocabulary of {size}.",
+                "checkpoint.piece_count",
+                count=pieces.get_piece_size(),
+                size=config.vocab_size,
             )
         return pieces
 
@@ -207,18 +214,30 @@ class TranslationPredictor(Decoder):
 
     def encode(self, text: str) -> tuple[list[int], bool]:
         if not isinstance(text, str) or not text.strip():
-            raise ValueError("Enter a sentence to translate: the input is empty.")
+            raise InputError("Enter a sentence to translate: the input is empty.", "translation.empty")
         ids = self.vocab.encode(text.strip())
         if not ids:
-            raise ValueError("The sentence has no characters the model can read.")
+            raise InputError("The sentence has no characters the model can read.", "translation.unreadable")
         limit = self.config.max_source_tokens
         return ids[:limit], len(ids) > limit
 
     def split_prefix(self, prefix: str) -> tuple[list[int], list[str]]:
         return self.vocab.encode(prefix), self.vocab.encode(prefix, out_type=str)
 
-    def cannot_write(self, unknown: list[str]) -> str:
-        return f"The model cannot write {' '.join(unknown)!r}: its pieces do not cover it."
+    def cannot_write(self, unknown: list[str]) -> InputError:
+        return InputError(
+            "The model cannot write {unknown}: its pieces do not cover it.",
+            "translation.cannot_write",
+            unknown=repr(" ".join(unknown)),
+        )
+
+    def too_long(self, length: int) -> InputError:
+        return InputError(
+            "The beginning is {length} pieces long; translations here are under {limit}.",
+            "translation.too_long",
+            length=length,
+            limit=self.max_output,
+        )
 
     def _max_length(self, source_length: int, max_length: int | None) -> int:
         return max_length or min(2 * source_length + 10, self.config.max_target_tokens)

@@ -20,7 +20,7 @@ with st.form("bidirectional_form"):
 try:
     result = ui.analyze(model, text, beam_size=1, max_length=1)
 except ValueError as error:
-    st.warning(str(error))
+    st.warning(ui.message(error))
     st.stop()
 tokens = result.source_tokens
 if result.truncated:

@@ -7,6 +7,7 @@ import ui
 from models import registry
 from models.cells import CELL_NAMES
 from models.gradients import gradient_through_time
+from models.sentiment import language
 from ui import charts, navigation
 from ui.language import t
 
@@ -30,15 +31,26 @@ with st.form("bptt_form"):
     text = st.text_area(t("bptt.review"), EXAMPLE, height=100, key="bptt_text")
     st.form_submit_button(t("bptt.backpropagate"), type="primary")
 
+
+def readers(text: str) -> dict[str, str]:
+    """The models to backpropagate through, by the name of their series: the three English cells, or
+    the Korean model for a Korean review (where there is one)."""
+    korean = registry.default("sentiment", "ko")
+    if language(text) == "ko" and korean in ui.model_names("sentiment"):
+        st.caption(t("bptt.korean", model=korean))
+        return {"ko": korean}
+    return CHECKPOINT_OF_CELL
+
+
 traces = {}
-for cell, name in CHECKPOINT_OF_CELL.items():
+for cell, name in readers(text).items():
     model = ui.load_model(name, "sentiment")
     try:
         traces[cell] = ui.analyze(model, text, how=gradient_through_time)
     except ValueError as error:
-        st.warning(str(error))
+        st.warning(ui.message(error))
         st.stop()
-tokens = traces["rnn"].tokens
+tokens = next(iter(traces.values())).tokens
 step, series = t("bptt.step"), t("bptt.cell")
 rows = [
     {step: k, series: cell_name(cell), HIDDEN: value, INPUT: trace.inputs[k], t("bptt.token"): tokens[k]}
@@ -53,15 +65,17 @@ st.caption(t("bptt.tokens", count=len(tokens), last=tokens[-1]))
 
 st.subheader(t("bptt.exploding"))
 vanilla = ui.load_model(CHECKPOINT_OF_CELL["rnn"], "sentiment")
-trained = traces["rnn"].spectral_radius
+read = text if "rnn" in traces else EXAMPLE  # the vanilla cell reads English
+vanilla_trace = ui.analyze(vanilla, read, how=gradient_through_time)
+trained = vanilla_trace.spectral_radius
 st.markdown(t("bptt.radius_intro", radius=f"{trained:.2f}"))
 left, right = st.columns(2)
 radius = left.slider(t("bptt.radius"), 0.25, 16.0, round(trained * 4) / 4, 0.25, key="bptt_radius")
 clip = right.slider(t("bptt.clip"), 0.1, 10.0, 1.0, 0.1, key="bptt_clip")
-scaled = ui.analyze(vanilla, text, how=gradient_through_time, radius=radius)
+scaled = ui.analyze(vanilla, read, how=gradient_through_time, radius=radius)
 rescaled = t("bptt.rescaled", radius=f"{radius:.2f}")
 compare = pd.DataFrame(
-    [{step: k, "W_h": t("bptt.trained"), HIDDEN: v} for k, v in enumerate(traces["rnn"].hidden)]
+    [{step: k, "W_h": t("bptt.trained"), HIDDEN: v} for k, v in enumerate(vanilla_trace.hidden)]
     + [{step: k, "W_h": rescaled, HIDDEN: v} for k, v in enumerate(scaled.hidden)]
 )
 st.vega_lite_chart(charts.curves(compare, step, HIDDEN, "W_h", log=True, title=cell_name("rnn")))

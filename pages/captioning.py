@@ -169,7 +169,7 @@ def whatif_result(model, picture, beam_size, max_length, prefix: str, hide: tupl
     try:
         return analyze(model, picture, beam_size, max_length, prefix, hide)
     except ValueError as error:  # an unknown or too long beginning, every cell hidden
-        st.warning(ui.as_written(str(error)))
+        st.warning(ui.as_written(ui.message(error)))
         return None
 
 
@@ -339,7 +339,7 @@ if picture is None:
 try:
     before = analyze(model, picture, beam_size, max_length)
 except ImageError as error:
-    st.warning(str(error))
+    st.warning(ui.message(error))
     st.stop()
 controls, captions = st.columns([2, 3], gap="large")
 with controls:

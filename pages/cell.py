@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import ui
 from models.toy import hello_rnn
 from ui import diagrams, navigation
 from ui.language import t
@@ -30,7 +31,7 @@ text = letters_ui(model.letters)
 try:
     run = model.unfold(text)
 except ValueError as error:
-    st.warning(str(error))
+    st.warning(ui.as_written(ui.message(error)))
     st.stop()
 step = st.slider(t("cell.step"), 1, len(text), 1, key="cell_step") if len(text) > 1 else 1
 

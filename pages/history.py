@@ -26,7 +26,7 @@ name = st.selectbox(t("history.checkpoint"), names, key="history_checkpoint")
 try:
     train = ui.checkpoint_info(name)["train"]
 except models.CheckpointError as error:
-    st.error(str(error))
+    st.error(ui.message(error))
     st.stop()
 history = train.get("history")
 if not history:

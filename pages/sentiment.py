@@ -37,7 +37,9 @@ def models_ui() -> tuple[str, object, list[str]]:
     found = ui.model_names("sentiment")
     native = registry.default("sentiment", current())
     default = native if native in found else None
-    name, model = ui.model_picker("sentiment", "sentiment_model", default=default, container=left)
+    name, model = ui.model_picker(
+        "sentiment", "sentiment_model", default=default, container=left, bind=ui.LINK
+    )
     follow_language(model.language, found)
     compared = right.multiselect(t("sentiment.compare"), found, key="sentiment_compare")
     return name, model, [other for other in compared if other != name]
@@ -188,8 +190,8 @@ text = input_ui(model.language)
 mismatch_ui(model, text)
 try:
     result = ui.analyze(model, text)
-except ValueError:
-    st.warning(t("sentiment.unreadable" if text.strip() else "sentiment.empty"))
+except ValueError as error:
+    st.warning(ui.message(error))
     st.stop()
 tokens = token_labels(model, result.tokens)
 readers = {name: model, **{other: ui.load_model(other, "sentiment") for other in compared}}

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+import ui
 from models import dynamics
 from ui import charts, navigation
 from ui.language import t
@@ -40,7 +41,7 @@ with left:
 try:
     u = dynamics.input_signal(signal or "pulse", steps, typed)
 except ValueError as error:
-    st.warning(str(error))
+    st.warning(ui.as_written(ui.message(error)))
     st.stop()
 if signal == "typed" and not u.any():
     left.info(t("state.all_zero"))

@@ -243,13 +243,10 @@ def views_ui(result, forced: bool) -> None:
 
 def analyses(model, text: str, beam_size: int, prefix: str):
     """The model's own analysis and, for a beginning, the forced one (None if it cannot be written)."""
-    if not text.strip():
-        st.warning(t("translation.empty"))
-        st.stop()
     try:
         own = analyze(model, text, beam_size, "")
     except ValueError as error:
-        st.warning(str(error))
+        st.warning(ui.message(error))
         st.stop()
     if own.truncated:
         st.info(t("translation.truncated", count=len(own.source_tokens)))
@@ -260,7 +257,7 @@ def analyses(model, text: str, beam_size: int, prefix: str):
             t(
                 "translation.cannot_start",
                 beginning=ui.as_written(quoted(prefix)),
-                reason=ui.as_written(str(error)),
+                reason=ui.as_written(ui.message(error)),
             )
         )
         return own, None

@@ -16,8 +16,8 @@ import ui
 from models import checkpoint
 from models.atlas import atlas_path
 from models.captioning import SPECIALS, Captioner, CaptioningConfig, CaptioningPredictor
-from models.sentiment import SentimentConfig, SentimentModel, SentimentPredictor
-from models.text import Vocab, caption_words, tokenize
+from models.sentiment import EXAMPLES, SentimentConfig, SentimentModel, SentimentPredictor
+from models.text import PieceVocab, Vocab, caption_words, tokenize
 from models.translation import Seq2Seq, TranslationConfig, TranslationPredictor
 from training import atlas as build
 from training.translation import train_sentencepiece
@@ -244,3 +244,24 @@ def inside_page(monkeypatch, folder, page: str) -> AppTest:
     at = open_page(monkeypatch, folder, f"pages/{page}.py")
     assert not at.exception, at.exception
     return at
+
+
+@pytest.fixture(scope="session")
+def korean_checkpoints(fixture_checkpoints, tmp_path_factory) -> Path:
+    """The English fixture models and a tiny Korean one, sentiment-ko, that reads sentencepiece pieces."""
+    folder = tmp_path_factory.mktemp("korean_checkpoints")
+    for path in fixture_checkpoints.glob("sentiment*.pt"):
+        shutil.copy(path, folder)
+    texts = [
+        *EXAMPLES["ko"].values(),
+        "정말 재미있는 영화였다",
+        "연기가 너무 좋았다",
+        "너무 지루하고 재미없다",
+    ]
+    vocab = PieceVocab.learn(texts * 10, 60)
+    torch.manual_seed(0)
+    config = SentimentConfig(
+        vocab_size=len(vocab), embedding_dim=8, hidden_dim=6, dropout=0.0, tokens="pieces"
+    )
+    save_sentiment(folder / "sentiment-ko.pt", SentimentPredictor(SentimentModel(config), vocab))
+    return folder

@@ -3,17 +3,13 @@ what its units track, blank and long reviews, a missing checkpoint, and the two 
 visitor, of the model, of the review)."""
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 import models
-from models.sentiment import EXAMPLES, SentimentConfig, SentimentModel, SentimentPredictor
-from models.text import PieceVocab
-from tests.conftest import app, chart_rows, open_page, save_sentiment
+from models.sentiment import EXAMPLES
+from tests.conftest import app, chart_rows, open_page
 
 
 def submit(at: AppTest, text: str) -> AppTest:
@@ -182,27 +178,6 @@ def test_a_review_in_another_language_than_the_model_s_says_which_model_reads_it
     assert "sentiment-ko" in mismatch and "make train-sentiment-ko" in mismatch
 
 
-@pytest.fixture(scope="module")
-def korean_checkpoints(fixture_checkpoints, tmp_path_factory) -> Path:
-    """The English fixture models and a tiny Korean one, sentiment-ko, that reads sentencepiece pieces."""
-    folder = tmp_path_factory.mktemp("korean_checkpoints")
-    for path in fixture_checkpoints.glob("sentiment*.pt"):
-        shutil.copy(path, folder)
-    texts = [
-        *EXAMPLES["ko"].values(),
-        "정말 재미있는 영화였다",
-        "연기가 너무 좋았다",
-        "너무 지루하고 재미없다",
-    ]
-    vocab = PieceVocab.learn(texts * 10, 60)
-    torch.manual_seed(0)
-    config = SentimentConfig(
-        vocab_size=len(vocab), embedding_dim=8, hidden_dim=6, dropout=0.0, tokens="pieces"
-    )
-    save_sentiment(folder / "sentiment-ko.pt", SentimentPredictor(SentimentModel(config), vocab))
-    return folder
-
-
 def open_in(monkeypatch, folder, language: str) -> AppTest:
     at = app(monkeypatch, folder)
     at.query_params["lang"] = language
@@ -238,3 +213,12 @@ def test_the_review_and_the_comparison_follow_the_model_s_language(monkeypatch, 
     assert at.multiselect(key="sentiment_compare").value == []
     at.selectbox(key="sentiment_model").set_value("sentiment").run()
     assert at.text_area(key="sentiment_text").value == EXAMPLES["en"]["Negation"]
+
+
+def test_a_link_opens_the_atlas_on_its_model_and_unit(monkeypatch, atlas_checkpoints):
+    at = app(monkeypatch, atlas_checkpoints)
+    at.query_params["sentiment_model"] = "sentiment"
+    at.query_params["sentiment_unit"] = "5"
+    at.run().switch_page("pages/sentiment.py").run()
+    assert not at.exception
+    assert at.number_input(key="sentiment_unit").value == 5

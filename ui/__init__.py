@@ -15,7 +15,9 @@ from streamlit import runtime
 import models
 from models import registry
 from models.atlas import Atlas, rebuild_command
+from models.checkpoint import check_task
 from models.checkpoint import read as read_checkpoint
+from models.errors import Said
 from models.search import connectivity
 from ui import serving
 from ui.language import t
@@ -71,8 +73,7 @@ def _load(path: str, task: str, modified: float):
     if (model := MODELS.cached(key)) is None:
         with st.spinner(t("ui.loading")):
             model = MODELS.get(key, lambda: models.load(path))
-    if model.task != task:
-        raise models.CheckpointError(t("ui.wrong_task", path=path, found=model.task, task=task))
+    check_task(Path(path), model.task, task)
     return model
 
 
@@ -118,7 +119,7 @@ def load_model(name: str, task: str):
     try:
         return _load(str(path), task, _modified(path))
     except models.CheckpointError as error:  # the file: retraining fixes it
-        st.error(t("ui.cannot_load", name=name, error=error))
+        st.error(t("ui.cannot_load", name=name, error=message(error)))
         st.info(t("ui.to_create", command=registry.train_command(path, task)))
         st.stop()
     except Exception:  # our code: the traceback goes to the server log, not to the visitor
@@ -175,7 +176,7 @@ def load_atlas(model) -> Atlas | None:
     try:
         atlas = model.atlas
     except models.AtlasError as error:
-        st.warning(str(error))
+        st.warning(message(error))
         return None
     if atlas is None:
         st.info(t("ui.no_atlas", file=model.path.name, command=rebuild_command(model.path)))
@@ -205,7 +206,7 @@ def model_table() -> list[dict]:
         try:
             row = _describe(name, checkpoint_info(name))
         except models.CheckpointError as error:
-            row = {"checkpoint": f"{name}.pt", "task": t("ui.table.unusable"), "metrics": str(error)}
+            row = {"checkpoint": f"{name}.pt", "task": t("ui.table.unusable"), "metrics": message(error)}
         rows.append({t(f"ui.table.{column}"): value for column, value in row.items()})
     return rows
 
@@ -257,6 +258,15 @@ def _metrics_text(metrics: dict) -> str:
 
 def _beam(width: int) -> str:
     return t("ui.table.greedy") if width == 1 else t("ui.table.beam", width=width)
+
+
+def message(error: Exception) -> str:
+    """What a model's error says, in the visitor's language (locales/*/errors.toml) when it has a key,
+    else as it says it; an error among its values is worded the same way."""
+    if not isinstance(error, Said):
+        return str(error)
+    values = {name: message(v) if isinstance(v, Exception) else v for name, v in error.values.items()}
+    return t(f"errors.{error.key}", **values)
 
 
 def as_written(text: str) -> str:

@@ -69,12 +69,20 @@ def pick_from_table(units: list[Unit]) -> None:
 
 
 def unit_picker(model, units: int, default: int) -> int:
-    """The unit to look at; another model starts at its own `default`: its units are others."""
+    """The unit to look at; another model starts at its own `default`: its units are others. A link
+    may name the first one (?sentiment_unit=, as the How it learned page's links do); the URL then
+    follows the choice."""
     if st.session_state.get("sentiment_unit_model") != model.path:
+        first = "sentiment_unit_model" not in st.session_state
         st.session_state.pop("sentiment_unit", None)
         st.session_state["sentiment_unit_model"] = model.path
+        linked = st.query_params.get("sentiment_unit", "") if first else ""
+        if linked.isdigit() and int(linked) < units:
+            default = int(linked)
     st.session_state.setdefault("sentiment_unit", default)
-    return st.number_input(t("atlas.unit"), 0, units - 1, key="sentiment_unit")
+    unit = st.number_input(t("atlas.unit"), 0, units - 1, key="sentiment_unit")
+    st.query_params["sentiment_unit"] = str(unit)
+    return unit
 
 
 def atlas_state_picker(atlas: Atlas) -> str:
