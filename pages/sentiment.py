@@ -23,7 +23,7 @@ from ui.atlas import (
     token_labels,
     unit_atlas_ui,
 )
-from ui.language import current, t
+from ui.language import current, link_params, t
 
 COMPARED = [registry.of_cell(cell) for cell in ("lstm", "gru", "rnn")]  # read together at first
 MAX_HEATMAP_STEPS = 60  # 256 units x 60 steps: cells still big enough to hover and click
@@ -206,6 +206,13 @@ if atlas is None:
     one_unit_ui(model, result, result.states[shown])
 else:
     state = ranking_ui(atlas)
+    if model.dynamics is not None:
+        st.page_link(
+            "pages/learning.py",
+            label=t("sentiment.how_it_learned"),
+            icon=":material/school:",
+            query_params={"learning_model": name, **link_params()},
+        )
     unit_atlas_ui(model, result, atlas, state)
     pattern_ui(model, result, atlas, state)
 saturation_ui(model, result, atlas, shown.rsplit(".", 1)[0])
