@@ -58,7 +58,8 @@ def bypassing(path) -> list[str]:
             continue
         if node.func.attr not in SHOWN:
             continue
-        shown = node.args[:1] + [k.value for k in node.keywords if k.arg in SHOWN_KEYWORDS]
+        first = [] if node.func.attr == "page_link" else node.args[:1]  # a page link's first is its path
+        shown = first + [k.value for k in node.keywords if k.arg in SHOWN_KEYWORDS]
         for argument in shown:
             if words := words_of(argument):
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno} {' '.join(words[:4])}")
