@@ -111,6 +111,10 @@ class TrainingRecord:
         """Sentiment: [points, units] each unit's held-out AUC (>= 0.5: either sign separates)."""
         return np.stack([self._point(k, "unit_auc") for k in range(len(self.steps))]).astype(np.float32)
 
+    def ranking(self) -> list[int]:
+        """The units by their AUC at the last point (the trained model's), best first: the atlas's order."""
+        return np.argsort(-self.unit_auc[-1], kind="stable").tolist()
+
     def formed(self, threshold: float = FORMED_AUC) -> np.ndarray:
         """Per unit, the training step at which its AUC first reached `threshold` (-1: never)."""
         above = self.unit_auc >= threshold  # [points, units]

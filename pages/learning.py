@@ -3,7 +3,6 @@ example by example."""
 
 import urllib.parse
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -14,7 +13,7 @@ from ui import charts, language, navigation
 from ui.language import t
 from ui.record import (
     CURVES,
-    HEATMAP_UNITS,
+    PICKABLE_UNITS,
     cartography_map,
     compared_records,
     examples_table,
@@ -65,27 +64,34 @@ def scrub_ui(model, record) -> None:
     traces = {name: r.trace(point_at(r, step), review).tolist() for name, r in records.items()}
     st.vega_lite_chart(charts.reading_trace(traces, tokens))
     k = point_at(record, step)
-    best = np.argsort(-record.unit_auc[-1], kind="stable")[:HEATMAP_UNITS].tolist()
+    ranking = record.ranking()
     left, right = st.columns([3, 2])
-    states = record.states(k, review)
-    title = t("learning.heatmap_title", units=len(best))
-    left.vega_lite_chart(charts.heatmap(states[:, best], tokens, ranking=list(range(len(best))), title=title))
+    heatmap = charts.heatmap(
+        record.states(k, review),
+        tokens,
+        order="atlas AUC",
+        ranking=ranking,
+        title=t("learning.heatmap_title"),
+    )
+    left.vega_lite_chart(heatmap)
     with right:
         unit = st.selectbox(
             t("learning.unit"),
-            best,
+            ranking[:PICKABLE_UNITS],
             key="learning_unit",
             bind=ui.LINK,
         )
+        # the columns' names are the chart's axis and legend titles
+        token, value, when = t("learning.axis_token"), t("learning.axis_value"), t("learning.axis_when")
         frame = pd.DataFrame(
             [
-                {"token": i, "value": float(v), "point": label}
+                {token: i, value: float(v), when: label}
                 for label, point in ((t("learning.now"), k), (t("learning.trained"), len(record.steps) - 1))
                 for i, v in enumerate(record.states(point, review)[:, unit])
             ]
         )
         st.vega_lite_chart(
-            charts.curves(frame, "token", "value", "point", title=t("learning.unit_title", unit=unit))
+            charts.curves(frame, token, value, when, title=t("learning.unit_title", unit=unit))
         )
 
 
@@ -98,7 +104,7 @@ def atlas_link(model, unit: int) -> str:
 def units_ui(model, record) -> None:
     st.subheader(t("learning.units_heading"))
     st.caption(t("learning.units_caption", threshold=FORMED_AUC, texts=f"{record.meta['held_out']:,}"))
-    best = np.argsort(-record.unit_auc[-1], kind="stable")[:CURVES].tolist()
+    best = record.ranking()[:CURVES]
     st.vega_lite_chart(units_forming(record.steps, record.unit_auc, best, FORMED_AUC))
     formed = record.formed(FORMED_AUC)
     rows = [

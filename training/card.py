@@ -10,8 +10,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
 import models
 from models import checkpoint as ckpt
 from models import registry
@@ -83,7 +81,7 @@ def _learning_section(checkpoint: Path) -> list[str]:
     record = models.load(checkpoint).dynamics
     if record is None or record.task != "sentiment":
         return []
-    best = np.argsort(-record.unit_auc[-1], kind="stable")[:5]
+    best = record.ranking()[:5]
     formed = record.formed(FORMED_AUC)
     rows = "\n".join(
         f"| {u} | {record.unit_auc[0, u]:.3f} | {record.unit_auc[-1, u]:.3f} | "

@@ -11,7 +11,7 @@ from ui import charts
 from ui.language import t
 
 CURVES = 8  # best units drawn as AUC curves
-HEATMAP_UNITS = 32  # best units on the scrubbed heatmap
+PICKABLE_UNITS = 32  # the best units offered to follow along the review
 REGION_COLOURS = alt.Scale(domain=["easy", "ambiguous", "hard"], range=["#3170b8", "#e3a21a", "#c83c32"])
 
 
