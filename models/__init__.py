@@ -7,27 +7,30 @@ from torch import nn
 
 from models.atlas import AtlasError
 from models.captioning import CaptioningPredictor
-from models.checkpoint import CheckpointError, read
+from models.checkpoint import CheckpointError, named, read
 from models.predictor import Predictor
 from models.sentiment import SentimentPredictor
+from models.states import StatesError
 from models.text import Embedding
 from models.translation import TranslationPredictor
 
-__all__ = ["AtlasError", "CheckpointError", "Predictor", "load"]
+__all__ = ["AtlasError", "CheckpointError", "Predictor", "StatesError", "load"]
 
 
 TASKS = {cls.task: cls for cls in (SentimentPredictor, TranslationPredictor, CaptioningPredictor)}
 
 
-def load(path: str | Path, task: str | None = None) -> Predictor:
-    """Load a checkpoint; raise CheckpointError with the fixing command if the file cannot be used.
-    The content is checked as the predictor is built, so any other error is a bug in this code."""
-    checkpoint = read(path, task)
+def load(path: str | Path, task: str | None = None, data: bytes | None = None) -> Predictor:
+    """Load a checkpoint (from `data`, an upload's bytes, if given: `path` then names it and no file is
+    read); raise CheckpointError with the fixing command if it cannot be used. The content is checked
+    as the predictor is built, so any other error is a bug in this code."""
+    checkpoint = read(path, task, data)
+    shown = named(Path(path), data)
     if not isinstance(checkpoint["task"], str) or checkpoint["task"] not in TASKS:
         raise CheckpointError(
             "{path}: unknown task {task}.",
             "checkpoint.unknown_task",
-            path=path,
+            path=shown,
             task=repr(checkpoint["task"]),
         )
     try:
@@ -37,7 +40,7 @@ def load(path: str | Path, task: str | None = None) -> Predictor:
             "{path} is not a usable checkpoint for this code's {task} model: {error} "
             "Retrain it with this version.",
             "checkpoint.unusable",
-            path=path,
+            path=shown,
             task=checkpoint["task"],
             error=error,
         ) from None

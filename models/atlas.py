@@ -35,6 +35,7 @@ from models.text import token_spans
 FORMAT_VERSION = 1
 SUFFIX = ".atlas.npz"
 CONTEXT_BEFORE, CONTEXT_AFTER = 10, 5  # tokens shown around a snippet's token
+ON_QUANTILE = 0.9  # the default threshold: a unit is on at about one token in ten
 STATE_ARRAYS = (
     "means",
     *(f"{end}_{part}" for end in ("top", "bottom") for part in ("texts", "positions", "values")),
@@ -173,6 +174,56 @@ def _clean(text: str) -> str:
     return re.sub(r"(?:\s|<br\s*/?>)+", " ", text, flags=re.IGNORECASE)
 
 
+class Readings:
+    """What an atlas keeps of one state over its texts: each text's mean and extremes per unit, and
+    every value of the match corpus (training/atlas.py builds a checkpoint's, models/states.py a
+    states file's)."""
+
+    def __init__(self):
+        self.means, self.match = [], []
+        self.highest, self.highest_at, self.lowest, self.lowest_at = [], [], [], []
+
+    def add(self, values: np.ndarray, in_match: bool) -> None:
+        """values [tokens, units] of one text"""
+        self.means.append(values.mean(axis=0))
+        self.highest.append(values.max(axis=0))
+        self.highest_at.append(values.argmax(axis=0))
+        self.lowest.append(values.min(axis=0))
+        self.lowest_at.append(values.argmin(axis=0))
+        if in_match:
+            self.match.append(values)
+
+    def arrays(self, snippets: int) -> dict[str, np.ndarray]:
+        """The state's arrays of the atlas file (see above)."""
+        arrays = {"means": np.stack(self.means).astype(np.float16)}
+        for end, extremes, at, sign in (
+            ("top", self.highest, self.highest_at, 1),
+            ("bottom", self.lowest, self.lowest_at, -1),
+        ):
+            extremes = np.stack(extremes)  # [texts, units]
+            texts = np.argsort(-sign * extremes, axis=0, kind="stable")[:snippets].T  # [units, snippets]
+            units = np.arange(extremes.shape[1])[:, None]
+            arrays[f"{end}_texts"] = texts.astype(np.int32)
+            arrays[f"{end}_positions"] = np.stack(at)[texts, units].astype(np.int32)
+            arrays[f"{end}_values"] = extremes[texts, units].astype(np.float32)
+        return {**arrays, **self.match_arrays()}
+
+    def match_arrays(self) -> dict[str, np.ndarray]:
+        """uint8 codes [units, rows], floor(max(value, 0) / scale): never above the true value, so a
+        unit the atlas calls on is on. Negative values are left out: "on" means above a threshold >= 0."""
+        positive = np.maximum(np.concatenate(self.match), 0).astype(np.float64)  # [rows, units]
+        scale = positive.max(axis=0) / 255
+        codes = np.divide(positive, scale, out=np.zeros_like(positive), where=scale > 0)
+        codes = np.minimum(np.floor(codes), 255).astype(np.uint8).T
+        return {"match": np.ascontiguousarray(codes), "match_scale": scale.astype(np.float32)}
+
+    def threshold(self) -> float:
+        return max(float(np.quantile(np.concatenate(self.match), ON_QUANTILE)), 0.0)
+
+    def value_range(self) -> list[float]:
+        return [float(np.min(self.lowest)), float(np.max(self.highest))]
+
+
 class Atlas:
     """Lookups over one atlas file; immutable, so pages may share it between sessions."""
 
@@ -194,7 +245,7 @@ class Atlas:
         self.sources = [meta["sources"][i] for i in arrays["sources"]]
         lengths = arrays["lengths"][arrays["match_texts"]]
         self._match_starts = np.r_[0, np.cumsum(lengths)[:-1]]  # each match text's first row
-        self._units = {state: self._rank_units(state) for state in self.states}
+        self._units: dict[str, list[Unit]] = {}  # ranked on first use: a states file may have no labels
 
     def _rank_units(self, state: str) -> list[Unit]:
         aucs = roc_auc(self.means(state), self.labels)
@@ -228,6 +279,8 @@ class Atlas:
     def units(self, state: str) -> list[Unit]:
         """Every unit of `state`, the one that best tells positive from negative texts first."""
         self._check_state(state)
+        if state not in self._units:
+            self._units[state] = self._rank_units(state)
         return self._units[state]
 
     def rank(self, unit: int, state: str) -> int:

@@ -1,5 +1,6 @@
 """Save and load the one checkpoint format: a plain dict that `torch.load(weights_only=True)` reads."""
 
+import io
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from models.errors import Said
 
 FORMAT_VERSION = 1
 KEYS = ("format_version", "task", "config", "vocab", "state_dict", "train", "metrics")
+MAX_UPLOAD_MB = 50  # the largest checkpoint a visitor may upload (.streamlit/config.toml's maxUploadSize)
 
 
 # Settings renamed since checkpoints were written, per task: {old name: new name}. `read` renames them
@@ -45,16 +47,28 @@ def half(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return {k: v.half() if v.is_floating_point() else v for k, v in state_dict.items()}
 
 
-def read(path: str | Path, task: str | None = None) -> dict:
-    """The checkpoint dict at `path`, checked; every failure becomes one CheckpointError."""
+def read(path: str | Path, task: str | None = None, data: bytes | None = None) -> dict:
+    """The checkpoint dict at `path`, or in `data` (an upload's bytes, which `path` names), checked;
+    every failure becomes one CheckpointError."""
     path = Path(path)
-    where = {"path": path, "command": registry.train_command(path, task)}
-    if not path.is_file():
+    shown = named(path, data)
+    where = {"path": shown, "command": registry.train_command(shown, task)}
+    if data is None and not path.is_file():
         raise CheckpointError(
             "No checkpoint at {path}. Create it with `{command}`.", "checkpoint.missing", **where
         )
+    if data is not None and len(data) > MAX_UPLOAD_MB * 2**20:
+        raise CheckpointError(
+            "{path} is {size} MB; an uploaded checkpoint may take up to {limit} MB.",
+            "checkpoint.too_large",
+            path=shown,
+            size=f"{len(data) / 2**20:.1f}",
+            limit=MAX_UPLOAD_MB,
+        )
     try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        checkpoint = torch.load(
+            path if data is None else io.BytesIO(data), map_location="cpu", weights_only=True
+        )
     except Exception as error:  # truncated, empty, not a torch file, or objects that run code
         if "Unsupported global" in str(error):
             raise CheckpointError(
@@ -89,12 +103,17 @@ def read(path: str | Path, task: str | None = None) -> dict:
             "{path} has format version {version}; this code reads up to {supported}. "
             "Update Unfold (git pull) or retrain with this version.",
             "checkpoint.too_new",
-            path=path,
+            path=shown,
             version=version,
             supported=FORMAT_VERSION,
         )
-    check_task(path, checkpoint["task"], task)
+    check_task(shown, checkpoint["task"], task)
     return migrate(checkpoint)
+
+
+def named(path: Path, data: bytes | None) -> Path:
+    """What messages call a checkpoint: its path, or an upload's file name."""
+    return path if data is None else Path(path.name)
 
 
 def check_task(path: Path, found, task: str | None) -> None:

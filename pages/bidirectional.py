@@ -11,7 +11,12 @@ from ui.language import t
 navigation.setup(__file__)
 st.title(f":material/swap_horiz: {t('nav.bidirectional.title')}")
 st.markdown(t("bidirectional.intro"))
-model = ui.load_model(registry.default("translation", "en"), "translation")
+name, model = ui.model_picker(
+    "translation", "bidirectional_model", default=registry.default("translation", "en")
+)
+if not model.config.bidirectional:
+    st.info(t("bidirectional.one_way", name=name))
+    st.stop()
 with st.form("bidirectional_form"):
     text = st.text_input(
         t("bidirectional.sentence"), "Ein Hund läuft über die grüne Wiese.", key="bidirectional_text"

@@ -8,7 +8,7 @@ from models import registry
 from models.cells import CELL_NAMES
 from models.gradients import gradient_through_time
 from models.sentiment import language
-from ui import charts, navigation
+from ui import charts, navigation, upload
 from ui.language import t
 
 CHECKPOINT_OF_CELL = {cell: registry.of_cell(cell) for cell in CELL_NAMES}
@@ -20,8 +20,9 @@ HIDDEN, INPUT = "‖dy/dh_k‖", "‖dy/dx_k‖"  # the gradients' norms, the ch
 
 
 def cell_name(cell: str) -> str:
-    """The cell as people call it (models.cells.CELL_NAMES), in the visitor's language."""
-    return t(f"bptt.cells.{cell}")
+    """The cell as people call it (models.cells.CELL_NAMES), in the visitor's language; an upload by
+    its file name."""
+    return cell if upload.is_upload(cell) else t(f"bptt.cells.{cell}")
 
 
 navigation.setup(__file__)
@@ -30,16 +31,18 @@ st.markdown(t("bptt.intro"))
 with st.form("bptt_form"):
     text = st.text_area(t("bptt.review"), EXAMPLE, height=100, key="bptt_text")
     st.form_submit_button(t("bptt.backpropagate"), type="primary")
+ui.upload_ui("sentiment", "bptt_upload")
 
 
 def readers(text: str) -> dict[str, str]:
     """The models to backpropagate through, by the name of their series: the three English cells, or
-    the Korean model for a Korean review (where there is one)."""
+    the Korean model for a Korean review (where there is one); and the visitor's own uploads."""
     korean = registry.default("sentiment", "ko")
+    own = {name: name for name in upload.names("sentiment")}
     if language(text) == "ko" and korean in ui.model_names("sentiment"):
         st.caption(t("bptt.korean", model=korean))
-        return {"ko": korean}
-    return CHECKPOINT_OF_CELL
+        return {"ko": korean, **own}
+    return {**CHECKPOINT_OF_CELL, **own}
 
 
 traces = {}

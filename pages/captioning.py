@@ -19,6 +19,7 @@ from ui.language import t
 SOURCES = {"Sample photos": "gallery", "Upload": "upload", "Camera": "camera"}  # value: catalogue name
 REGIONS = region_names()  # "A1" (top left) ... "G7", row by row, as the model's grid
 MAX_PREFIX = 200  # characters
+PHOTO_MB = 10  # the largest photo upload (the server takes checkpoints up to 50 MB)
 # The vocabulary's special tokens as a caption shows them (captioning.token.<name>): a person reads
 # "<unk>" as a glitch.
 READABLE = dict(zip(SPECIALS, ["padding", "rare", "start", "end"]))
@@ -102,6 +103,7 @@ def input_ui() -> tuple[bytes | None, str | None]:
             t("captioning.upload"),
             type=["jpg", "jpeg", "png", "webp", "gif"],
             key="captioning_upload",
+            max_upload_size=PHOTO_MB,
         )
         picture = upload.getvalue() if upload else None
     else:

@@ -1,23 +1,27 @@
 """Sentiment page (many to one): a review read token by token, and what each unit of the model does."""
 
+import numpy as np
 import streamlit as st
 
 import ui
 from models import registry
-from models.atlas import Atlas
+from models.atlas import CONTEXT_AFTER, CONTEXT_BEFORE, Atlas, count_on, units_on
 from models.cells import QUANTITIES
 from models.pieces import piece_labels, written
 from models.sentiment import EXAMPLES, language
+from models.states import STATE, States, StatesError
 from models.text import WORD_START
 from models.units import UNIT_ORDERS, state_domain
-from ui import charts, navigation
+from ui import charts, navigation, upload
 from ui.atlas import (
+    counted,
     one_unit_ui,
     pattern_ui,
     pick_from_chart,
     quantity_label,
     ranking_ui,
     saturation_ui,
+    span_ui,
     state_name,
     stream_name,
     token_labels,
@@ -28,6 +32,8 @@ from ui.language import current, link_params, t
 COMPARED = [registry.of_cell(cell) for cell in ("lstm", "gru", "rnn")]  # read together at first
 MAX_HEATMAP_STEPS = 60  # 256 units x 60 steps: cells still big enough to hover and click
 HEATMAP_AXES = 130  # pixels of a heatmap's height that its title and token axis take
+STATES_MB = 50  # the largest states file a visitor may upload
+SHOWN = 10  # snippets and matches shown from a states file
 
 
 def models_ui() -> tuple[str, object, list[str]]:
@@ -182,10 +188,148 @@ def heatmap_ui(result, tokens: list[str], atlas: Atlas | None) -> str:
     return name
 
 
+def states_upload_ui() -> States | None:
+    """A states file of any model (models/states.py; README shows how to write one), or None."""
+    with st.expander(t("sentiment.own_states.title"), icon=":material/grid_on:"):
+        file = st.file_uploader(
+            t("sentiment.own_states.label"),
+            type=["npz"],
+            key="sentiment_states_upload",
+            max_upload_size=STATES_MB,
+            help=t("sentiment.own_states.help"),
+        )
+        st.caption(t("sentiment.own_states.how"))
+    if file is None:
+        return None
+    try:
+        return upload.states_file(file)
+    except StatesError as error:
+        st.error(ui.message(error))
+        return None
+
+
+def own_window(own: States, snippet) -> tuple[list[str], np.ndarray, int]:
+    """The tokens and values around a snippet's (or match's) token, and where it is among them."""
+    tokens, values = own.text(snippet.text_index)
+    start = max(snippet.position - CONTEXT_BEFORE, 0)
+    window = slice(start, snippet.position + CONTEXT_AFTER + 1)
+    return tokens[window], values[window], snippet.position - start
+
+
+def own_heatmap_ui(own: States) -> tuple[list[str], np.ndarray]:
+    """One text of the file as a heatmap, its units in the chosen order; returns its tokens and values."""
+    a, b = st.columns([3, 1])
+    index = a.selectbox(
+        t("sentiment.own_states.text"),
+        range(len(own.tokens)),
+        format_func=lambda i: " ".join(own.tokens[i][:12]),
+        key="sentiment_states_text",
+    )
+    orders = [*UNIT_ORDERS, *(["atlas AUC"] if own.labelled else [])]
+    names = {order: charts.order_name(order) for order in orders}
+    order = b.selectbox(
+        t("sentiment.order"),
+        orders,
+        index=orders.index("clustered"),
+        format_func=names.get,
+        key="sentiment_states_order",
+    )
+    tokens, values = own.text(index)
+    bound = float(np.abs(values).max()) or 1.0
+    chart = charts.heatmap(
+        values[:MAX_HEATMAP_STEPS],
+        tokens[:MAX_HEATMAP_STEPS],
+        domain=(-bound, bound),
+        order=order,
+        ranking=own.atlas.ranking(STATE) if order == "atlas AUC" else None,
+        height=HEATMAP_AXES + min(max(3 * values.shape[1], 160), 640),
+    )
+    if len(tokens) > MAX_HEATMAP_STEPS:
+        st.caption(t("sentiment.window", first=0, last=MAX_HEATMAP_STEPS - 1, count=len(tokens)))
+    st.vega_lite_chart(
+        chart,
+        width="stretch",
+        on_select=lambda: pick_from_chart("sentiment_states_heatmap"),
+        key="sentiment_states_heatmap",
+    )
+    return tokens, values
+
+
+def own_units_ui(own: States, units: int) -> None:
+    """A unit's highest and lowest places over the file's texts, every token coloured by it."""
+    st.subheader(t("sentiment.own_states.unit_title"))
+    if st.session_state.get("sentiment_unit", 0) >= units:
+        st.session_state["sentiment_unit"] = 0
+    unit = st.number_input(t("atlas.unit"), 0, units - 1, key="sentiment_unit")
+    limit = max(abs(bound) for bound in own.atlas.value_range(STATE)) or 1.0
+    for lowest in (False, True):
+        items = []
+        for snippet in own.atlas.top(unit, STATE, SHOWN, lowest=lowest):
+            tokens, values, marked = own_window(own, snippet)
+            caption = t(
+                "sentiment.own_states.snippet", value=f"{snippet.value:+.3f}", text=snippet.text_index
+            )
+            items.append((caption, charts.token_strip(tokens, values[:, unit], limit, marked=marked)))
+        st.markdown(t(f"sentiment.own_states.{'lowest' if lowest else 'highest'}"))
+        st.html(charts.captioned(items))
+
+
+def own_pattern_ui(own: States, tokens: list[str], values: np.ndarray) -> None:
+    """LSTMVis' match search over the file's texts, from a span of the text shown above."""
+    st.subheader(t("atlas.pattern.title"))
+    left, right = st.columns(2, gap="large")
+    with left:
+        start, end = span_ui(tokens, [0.0] * len(tokens))
+    high = own.atlas.value_range(STATE)[1]
+    threshold = right.slider(
+        t("atlas.pattern.threshold"),
+        0.0,
+        max(high, own.atlas.threshold(STATE) + 0.001),
+        own.atlas.threshold(STATE),
+        step=0.001,
+        format="%.3f",
+        help=t("atlas.pattern.threshold_help"),
+    )
+    span = "“" + " ".join(tokens[start : end + 1]) + "”"
+    pattern = units_on(values[start : end + 1], threshold)
+    if not pattern:
+        st.info(t("atlas.pattern.none", threshold=f"{threshold:.3f}", span=span))
+        return
+    found, named = counted(len(pattern), "unit"), ", ".join(map(str, pattern))
+    st.markdown(t("atlas.pattern.found", found=found, threshold=f"{threshold:.3f}", span=span, units=named))
+    items = []
+    for match in own.atlas.match(pattern, STATE, k=SHOWN, threshold=threshold, at_least=1):
+        window, window_values, marked = own_window(own, match)
+        on = count_on(window_values, pattern, threshold)
+        caption = t(
+            "sentiment.own_states.match", count=match.units_on, units=len(pattern), text=match.text_index
+        )
+        items.append((caption, charts.token_strip(window, on / len(pattern), marked=marked)))
+    st.html(charts.captioned(items))
+
+
+def own_states_ui(own: States) -> None:
+    """What the page shows of a states file instead of a model: heatmap, ranking, units, pattern search."""
+    st.session_state.pop("sentiment_unit_model", None)  # the model's unit box starts afresh afterwards
+    st.subheader(t("sentiment.own_states.heading", name=own.atlas.meta["sources"][0]))
+    shape = {"texts": len(own.tokens), "tokens": len(own.values), "units": own.values.shape[1]}
+    st.caption(t("sentiment.own_states.summary", **{k: f"{v:,}" for k, v in shape.items()}))
+    tokens, values = own_heatmap_ui(own)
+    if own.labelled:
+        ranking_ui(own.atlas)
+    else:
+        st.info(t("sentiment.own_states.no_labels"))
+    own_units_ui(own, values.shape[1])
+    own_pattern_ui(own, tokens, values)
+
+
 navigation.setup(__file__)
 st.title(f":material/reviews: {t('sentiment.title')}")
 st.markdown(t("sentiment.intro"))
 name, model, compared = models_ui()
+if (own := states_upload_ui()) is not None:
+    own_states_ui(own)
+    st.stop()
 text = input_ui(model.language)
 mismatch_ui(model, text)
 try:

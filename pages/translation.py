@@ -53,7 +53,7 @@ def learned_from(model) -> str:
 def start_over() -> None:
     """Another model reads another language: its first example, and no forced beginning."""
     info = ui.checkpoint_info(st.session_state["translation_model"])
-    st.session_state["translation_text"] = next(iter(EXAMPLES.get(info["config"]["src"], [])), "")
+    st.session_state["translation_text"] = next(iter(EXAMPLES.get(info["config"].get("src"), [])), "")
     st.session_state["translation_prefix"] = ""
 
 

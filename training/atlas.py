@@ -11,13 +11,12 @@ import torch
 from tqdm import tqdm
 
 import models
-from models.atlas import atlas_path, saturation, save, weights_hash
+from models.atlas import Readings, atlas_path, saturation, save, weights_hash
 from models.sentiment import SentimentPredictor
 from models.settings import option
 from training import data, flags
 
 MAX_MEGABYTES = 15  # what a shipped atlas may take
-ON_QUANTILE = 0.9  # the default threshold: a unit is on at about one token in ten
 
 
 @dataclass
@@ -76,55 +75,6 @@ def read_corpus(specs: list[str], limit: int, match_tokens: int, predictor: Sent
             corpus.in_match.append(fits)
             room -= length * fits
     return corpus
-
-
-class Readings:
-    """What one pass over the corpus keeps of one state: each text's mean and extremes per unit, and
-    every value of the match corpus."""
-
-    def __init__(self):
-        self.means, self.match = [], []
-        self.highest, self.highest_at, self.lowest, self.lowest_at = [], [], [], []
-
-    def add(self, values: np.ndarray, in_match: bool) -> None:
-        """values [tokens, units] of one text"""
-        self.means.append(values.mean(axis=0))
-        self.highest.append(values.max(axis=0))
-        self.highest_at.append(values.argmax(axis=0))
-        self.lowest.append(values.min(axis=0))
-        self.lowest_at.append(values.argmin(axis=0))
-        if in_match:
-            self.match.append(values)
-
-    def arrays(self, snippets: int) -> dict[str, np.ndarray]:
-        """The state's arrays of the atlas file (see models/atlas.py)."""
-        arrays = {"means": np.stack(self.means).astype(np.float16)}
-        for end, extremes, at, sign in (
-            ("top", self.highest, self.highest_at, 1),
-            ("bottom", self.lowest, self.lowest_at, -1),
-        ):
-            extremes = np.stack(extremes)  # [texts, units]
-            texts = np.argsort(-sign * extremes, axis=0, kind="stable")[:snippets].T  # [units, snippets]
-            units = np.arange(extremes.shape[1])[:, None]
-            arrays[f"{end}_texts"] = texts.astype(np.int32)
-            arrays[f"{end}_positions"] = np.stack(at)[texts, units].astype(np.int32)
-            arrays[f"{end}_values"] = extremes[texts, units].astype(np.float32)
-        return {**arrays, **self.match_arrays()}
-
-    def match_arrays(self) -> dict[str, np.ndarray]:
-        """uint8 codes [units, rows], floor(max(value, 0) / scale): never above the true value, so a
-        unit the atlas calls on is on. Negative values are left out: "on" means above a threshold >= 0."""
-        positive = np.maximum(np.concatenate(self.match), 0).astype(np.float64)  # [rows, units]
-        scale = positive.max(axis=0) / 255
-        codes = np.divide(positive, scale, out=np.zeros_like(positive), where=scale > 0)
-        codes = np.minimum(np.floor(codes), 255).astype(np.uint8).T
-        return {"match": np.ascontiguousarray(codes), "match_scale": scale.astype(np.float32)}
-
-    def threshold(self) -> float:
-        return max(float(np.quantile(np.concatenate(self.match), ON_QUANTILE)), 0.0)
-
-    def value_range(self) -> list[float]:
-        return [float(np.min(self.lowest)), float(np.max(self.highest))]
 
 
 def read_states(

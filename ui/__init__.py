@@ -15,11 +15,11 @@ from streamlit import runtime
 import models
 from models import registry
 from models.atlas import Atlas, rebuild_command
-from models.checkpoint import check_task
+from models.checkpoint import MAX_UPLOAD_MB, check_task
 from models.checkpoint import read as read_checkpoint
 from models.errors import Said
 from models.search import connectivity
-from ui import serving
+from ui import serving, upload
 from ui.language import t
 
 log = logging.getLogger(__name__)
@@ -113,8 +113,10 @@ def _first_connectivity() -> None:
 
 
 def load_model(name: str, task: str):
-    """The shared predictor for checkpoints/<name>.pt, which must hold a `task` model, or a message
-    and st.stop() if it is unusable."""
+    """The shared predictor for checkpoints/<name>.pt (or this visitor's upload `name`), which must
+    hold a `task` model, or a message and st.stop() if it is unusable."""
+    if upload.is_upload(name):
+        return _uploaded(name)
     path = CHECKPOINTS / f"{name}.pt"
     try:
         return _load(str(path), task, _modified(path))
@@ -128,24 +130,38 @@ def load_model(name: str, task: str):
         st.stop()
 
 
+def _uploaded(name: str):
+    """This visitor's uploaded model `name`, or a line that asks for the file again and st.stop()."""
+    if (model := upload.model(name)) is None:
+        st.warning(t("upload.evicted", name=name))
+        st.stop()
+    return model
+
+
 def model_names(task: str) -> list[str]:
     """The checkpoints of `task` a page offers: the shipped ones first, in page order, then the others
-    in CHECKPOINTS (a user's own), by name."""
+    in CHECKPOINTS (a user's own), by name, then this visitor's uploads (named with their .pt)."""
     found = checkpoint_names(task)
     first = [m.name for m in registry.shipped(task) if m.name in found]
-    return first + [name for name in found if name not in first]
+    return first + [name for name in found if name not in first] + upload.names(task)
 
 
 def model_picker(
     task: str, key: str, default: str | None = None, container=st, **options
 ) -> tuple[str, object]:
-    """The one "Model" box of every page: the chosen checkpoint's name and shared predictor (`default`
-    first chosen, else the task's first shipped one). With none of the task, a message and st.stop()."""
+    """The one "Model" box of every page, with the uploader of a visitor's own checkpoint under it:
+    the chosen checkpoint's name and shared predictor (`default` first chosen, else the task's first
+    shipped one; a new upload at once). With none of the task, a message and st.stop()."""
+    box = container.container()
+    if uploaded := upload_ui(task, f"{key}_upload", container, linked="bind" in options):
+        st.session_state[key] = uploaded
+        if "on_change" in options:
+            options["on_change"]()  # as if the visitor had picked it
     names = model_names(task)
     if not names:
         load_model(default or registry.default(task), task)  # says what is missing and how to train it
     first = default if default in names else names[0]
-    name = container.selectbox(
+    name = box.selectbox(
         t("ui.model"),
         names,
         index=names.index(first),
@@ -154,6 +170,35 @@ def model_picker(
         **options,
     )
     return name, load_model(name, task)
+
+
+def upload_ui(task: str, key: str, container=st, linked: bool = False) -> str | None:
+    """The uploader (`key`) of a visitor's own `task` checkpoint, how to make one, and (`linked`: where
+    the page's link keeps its model) that a link cannot carry the file. Returns the name of a new
+    upload, which the page's Model boxes now list; one that cannot be used gets a line that says why."""
+    with container.expander(t("upload.title"), icon=":material/upload_file:"):
+        file = st.file_uploader(
+            t("upload.label"),
+            type=["pt"],
+            key=key,
+            max_upload_size=MAX_UPLOAD_MB,
+            help=t("upload.help", limit=MAX_UPLOAD_MB),
+        )
+        st.caption(t(f"upload.how.{task}"))
+        if linked:
+            st.caption(t("upload.not_linked"))
+    if file is None:
+        return None
+    try:
+        name, model, new = upload.receive(file)
+    except models.CheckpointError as error:
+        container.error(message(error))
+        return None
+    if model.task != task:
+        names = {"name": name, "task": t(f"ui.task.{model.task}"), "page": t(f"nav.{model.task}.title")}
+        container.warning(t("upload.other_task", **names))
+        return None
+    return name if new else None
 
 
 def checkpoint_names(task: str | None = None) -> list[str]:
@@ -178,7 +223,9 @@ def load_atlas(model) -> Atlas | None:
     except models.AtlasError as error:
         st.warning(message(error))
         return None
-    if atlas is None:
+    if atlas is None and model.path.is_relative_to(upload.FOLDER):
+        st.info(t("upload.no_atlas", name=model.path.name))
+    elif atlas is None:
         st.info(t("ui.no_atlas", file=model.path.name, command=rebuild_command(model.path)))
     return atlas
 
@@ -192,8 +239,10 @@ def _info(path: str, modified: float) -> dict:
 
 
 def checkpoint_info(name: str) -> dict:
-    """What checkpoints/<name>.pt says about itself (task, config, train, metrics, parameters),
-    read without building the model; raises CheckpointError."""
+    """What checkpoints/<name>.pt (or this visitor's upload `name`) says about itself (task, config,
+    train, metrics, parameters), read without building the model; raises CheckpointError."""
+    if upload.is_upload(name):
+        return upload.info(name)
     path = CHECKPOINTS / f"{name}.pt"
     return _info(str(path), _modified(path))
 

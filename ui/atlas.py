@@ -9,7 +9,7 @@ from models.atlas import Atlas, Unit, count_on, reading_window, rebuild_command,
 from models.cells import QUANTITIES
 from models.pieces import piece_labels
 from models.units import closest_unit
-from ui import charts
+from ui import charts, upload
 from ui.language import t
 
 STRONG_AUC = 0.9
@@ -288,7 +288,8 @@ def saturation_ui(model, result, atlas: Atlas | None, stream: str) -> None:
     st.caption(t("atlas.saturation.caption"))
     shares = {gate: atlas.saturation(f"{stream}.{gate}") for gate in gates} if atlas else {}
     if not shares or any(share is None for share in shares.values()):
-        st.caption(t("atlas.saturation.missing", command=rebuild_command(model.path)))
+        if not model.path.is_relative_to(upload.FOLDER):  # an upload's own line says why it has none
+            st.caption(t("atlas.saturation.missing", command=rebuild_command(model.path)))
         return
     for column, gate in zip(st.columns(len(gates)), gates):
         column.vega_lite_chart(charts.gate_saturation(shares[gate], quantity_label(gate)), width="stretch")
