@@ -22,6 +22,8 @@ from ui.record import (
 )
 
 HARDEST = 6  # examples shown from the hard-to-learn corner
+PLAY_SECONDS = 1.0  # a recorded point each, while playing
+PLAYING = "learning_playing"  # whether the slider plays, kept apart from its switch's own state
 
 
 def model_ui():
@@ -40,9 +42,42 @@ def model_ui():
     return name, model, record
 
 
-@st.fragment
+def play_ui(record) -> bool:
+    """A play switch: while it is on, the training slider steps through the recorded points by
+    itself, from step 0 if it stood at the end."""
+
+    def switched() -> None:
+        st.session_state[PLAYING] = st.session_state["learning_play"]
+        if st.session_state[PLAYING] and st.session_state.get("learning_point") == int(record.steps[-1]):
+            st.session_state["learning_point"] = 0
+
+    st.session_state["learning_play"] = st.session_state.get(PLAYING, False)  # off again at the end
+    return st.toggle(t("learning.play"), key="learning_play", on_change=switched)
+
+
+def advance(record) -> None:
+    """The next recorded point while playing; at the last one, stop and let the page settle."""
+    steps = [int(s) for s in record.steps]
+    now = st.session_state.get("learning_point", steps[-1])
+    if now >= steps[-1]:
+        st.session_state[PLAYING] = False
+        st.rerun()  # the whole page: its play switch turns off and the timer stops
+    st.session_state["learning_point"] = next(s for s in steps if s > now)
+
+
 def scrub_ui(model, record) -> None:
+    """The scrubbed views, rerun alone: on every change of their controls, and while playing every
+    PLAY_SECONDS."""
+    playing = play_ui(record)
+    st.fragment(run_every=PLAY_SECONDS if playing else None)(scrub)(model, record, playing)
+
+
+def scrub(model, record, playing: bool) -> None:
     """The chosen review read by the model at one point of training, beside the other cells."""
+    if playing:
+        advance(record)
+    if "learning_point" not in st.query_params:  # a link's point stands; else the trained model
+        st.session_state.setdefault("learning_point", int(record.steps[-1]))
     review = st.selectbox(
         t("learning.review"),
         range(len(record.texts)),
@@ -53,7 +88,6 @@ def scrub_ui(model, record) -> None:
     step = st.select_slider(
         t("learning.point"),
         [int(s) for s in record.steps],
-        value=int(record.steps[-1]),
         key="learning_point",
         bind=ui.LINK,
     )

@@ -66,3 +66,21 @@ def test_a_model_without_a_record_says_how_to_get_one(monkeypatch, fixture_check
     at = open_learning(monkeypatch, fixture_checkpoints)
     assert not at.exception
     assert "make train-sentiment" in at.info[0].value
+
+
+def test_play_steps_through_the_recorded_points_from_the_start(monkeypatch, recorded):
+    at = open_learning(monkeypatch, recorded)
+    at.toggle(key="learning_play").set_value(True).run()
+    assert not at.exception
+    steps = [int(s) for s in at.select_slider(key="learning_point").options]
+    assert int(at.select_slider(key="learning_point").value) == steps[1]  # from step 0, one point on
+
+
+def test_a_link_opens_at_its_point_and_review(monkeypatch, recorded):
+    at = app(monkeypatch, recorded)
+    at.query_params["learning_point"] = "4"
+    at.query_params["learning_review"] = models.load(recorded / "sentiment.pt").dynamics.texts[2]
+    at.run().switch_page(PAGE).run()
+    assert not at.exception
+    assert int(at.select_slider(key="learning_point").value) == 4
+    assert at.selectbox(key="learning_review").value == 2
