@@ -65,9 +65,10 @@ def test_hiding_a_cell_and_choosing_a_word_show_both_captions(shipped_app, page)
 
 def test_upload_gives_a_caption_and_attention_overlays(shipped_app, page):
     page.goto(shipped_app + "/captioning")
-    page.get_by_text("Upload", exact=True).click()
+    page.get_by_text("Upload", exact=True).filter(visible=True).click()  # not the Model box's uploader
     expect(page.get_by_text("not your photo", exact=False)).to_be_visible(timeout=30_000)
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(PHOTO))
+    photo = page.locator(".st-key-captioning_upload")  # the photo's uploader, not the Model box's
+    photo.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(PHOTO))
     caption = captions(page).first
     expect(caption).to_contain_text("man", timeout=60_000)
     words = len(caption.inner_text().split())
