@@ -73,3 +73,10 @@ def test_captioning_dev_bleu4_is_the_recorded_one():
     assert (
         recorded["bleu4"] >= 0.21 and measured["distinct"] == recorded["distinct"] >= 850
     )  # varied captions
+
+
+def test_the_korean_model_s_nsmc_validation_slice_agrees():
+    korean = models.load(ROOT / "checkpoints" / "sentiment-ko.pt")
+    rows = data.load_sentiment(str(SHARED_DATA / "nsmc"))["validation"][:1000]
+    assert korean.language == "ko"
+    assert accuracy(korean, rows)["accuracy"] >= korean.info["metrics"]["nsmc"]["accuracy"] - 0.03
