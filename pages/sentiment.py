@@ -47,7 +47,9 @@ def models_ui() -> tuple[str, object, list[str]]:
         "sentiment", "sentiment_model", default=default, container=left, bind=ui.LINK
     )
     follow_language(model.language, found)
-    compared = right.multiselect(t("sentiment.compare"), found, key="sentiment_compare")
+    compared = right.multiselect(
+        t("sentiment.compare"), found, key="sentiment_compare", placeholder=t("sentiment.compare_none")
+    )
     return name, model, [other for other in compared if other != name]
 
 
