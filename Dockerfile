@@ -12,6 +12,7 @@ COPY app.py ./
 COPY .streamlit .streamlit
 COPY assets assets
 COPY checkpoints checkpoints
+COPY locales locales
 COPY models models
 COPY training training
 COPY ui ui
