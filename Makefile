@@ -1,5 +1,7 @@
 # Unfold: `make run` starts the app, `make test` passes the tests. Both set up .venv first.
 PYTHON ?= python3
+# The oldest Python Unfold runs on: pyproject.toml's requires-python and README say the same.
+PYTHON_MIN := 3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 DATA ?= ../shared/data
@@ -26,7 +28,7 @@ bench: $(VENV)/.dev browser
 # requirements.txt installed by uv, the app in a cgroup of MEMORY MiB and CPUS cores, VISITORS
 # protocol-level visitors walking every page for ROUNDS rounds, and one headless browser.
 CLOUD_VENV ?= /tmp/unfold-cloud-venv
-MEMORY ?= 1024
+MEMORY ?= 1536
 CPUS ?= 1
 VISITORS ?= 20
 ROUNDS ?= 3
@@ -62,6 +64,13 @@ CHECKPOINT ?= checkpoints/sentiment.pt
 .PHONY: atlas
 atlas: $(VENV)/.runtime
 	$(PY) -m training.atlas $(CHECKPOINT) --data $(SENTIMENT_DATA) $(ARGS)
+
+# The held-out texts the app builds an uploaded sentiment model's atlas over, one file a language
+# (training/heldout.py names the splits): assets/heldout-en.jsonl.gz, assets/heldout-ko.jsonl.gz.
+.PHONY: heldout
+heldout: $(VENV)/.runtime
+	$(PY) -m training.heldout --data $(SENTIMENT_DATA) --per-source 700 --out assets/heldout-en.jsonl.gz
+	$(PY) -m training.heldout --data $(KOREAN_DATA) --per-source 1500 --out assets/heldout-ko.jsonl.gz
 
 TRANSLATION_DATA := $(if $(wildcard $(DATA)/multi30k/raw),$(DATA)/multi30k $(DATA)/tatoeba_eng_deu,bentrevett/multi30k)
 
@@ -102,6 +111,8 @@ cards: $(VENV)/.runtime
 	$(PY) -m training.card $(filter-out %.resume.pt,$(wildcard checkpoints/*.pt))
 
 $(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < tuple(map(int, "$(PYTHON_MIN)".split("."))) and \
+		f"Unfold needs Python $(PYTHON_MIN) or newer; $(PYTHON) is {sys.version.split()[0]}: name one, as in make run PYTHON=python3.12")'
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.runtime: requirements.txt | $(VENV)/bin/python

@@ -36,4 +36,4 @@ table = ui.model_table()
 if table:
     st.dataframe(table, hide_index=True, width="stretch")
 else:
-    st.info(t("home.no_models", folder=ui.CHECKPOINTS, command="make train-sentiment"))
+    st.info(t("home.no_models", folder=ui.CHECKPOINTS, command=ui.first_command()))

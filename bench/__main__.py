@@ -27,9 +27,13 @@ TARGETS = {
     **{(m.name, "analyze with connectivity, 15 words, beam 5"): 150 for m in registry.shipped("translation")},
     ("captioning", "caption, with the encoder, beam 3"): 35,
     ("captioning", "analyze with connectivity, with the encoder, beam 3"): 250,
-    ("app", "start to the first rendered page"): 5000,
+    ("app", "start to the first rendered page"): 4000,
+    **{("app", f"page /{path}: first visit after the start"): 1000 for path in app.PATHS},
     **{("app", f"page /{path}: open, interact, answer"): 700 for path in app.PATHS},
     ("app", "recall task: click to first curve"): 2000,
+    ("app", "sentiment: reorder the units (in the browser)"): 100,
+    ("app", "sentiment: pick a unit (its section reruns)"): 300,
+    ("app", "sentiment: another example review"): 1000,
     ("app", "resident memory, every model loaded"): 600,
 }
 

@@ -4,6 +4,7 @@ Starts `streamlit run app.py` on the shipped checkpoints and drives Debian's chr
 
 import asyncio
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -34,7 +35,7 @@ CHROMIUM_FLAGS = [
 
 
 async def _click(page, name: str) -> None:
-    # as long as the other waits of a visit: under make load's 20 sessions a busy server can take
+    # as long as the other waits of a visit: under make cloud-check's 20 visitors a busy server can take
     # longer than Playwright's default 30 s to make a button clickable
     await page.get_by_role("button", name=name).click(timeout=60_000)
 
@@ -127,6 +128,80 @@ async def first_curve(page, url: str) -> float:
     return seconds
 
 
+# Resolves with the ms from `action` to the first frame painted after Vega redrew chart number
+# `chart` (SVG: once its elements changed; canvas: once its middle column of pixels did). The action
+# runs in the page, so no round trip to Playwright is counted.
+REPAINT = """async ([chart, action]) => {
+  const view = document.querySelectorAll("[data-testid='stVegaLiteChart']")[chart];
+  const canvas = view.querySelector("canvas");
+  const frame = () => new Promise(resolve => requestAnimationFrame(resolve));
+  const column = () =>
+    canvas.getContext("2d").getImageData(canvas.width >> 1, 0, 1, canvas.height).data.join();
+  const changed = canvas
+    ? (async before => { while (column() === before) await frame(); })(column())
+    : new Promise(resolve => new MutationObserver((_, observer) => { observer.disconnect(); resolve(); })
+        .observe(view.querySelector("svg"), {subtree: true, attributes: true, childList: true}));
+  const started = performance.now();
+  new Function("view", action)(view);
+  const timeout = new Promise(resolve => setTimeout(() => resolve("timeout"), 10000));
+  if (await Promise.race([changed, timeout]) === "timeout") return null;
+  await frame();
+  return performance.now() - started;
+}"""
+# Picks the next option of the chart's own box (a Vega-Lite parameter bound to a <select>).
+NEXT_ORDER = """const select = view.querySelector(".vega-bind select");
+select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
+select.dispatchEvent(new Event("change"));"""
+
+
+async def repaint_ms(page, chart: int, action: str) -> float:
+    """ms from `action` (JavaScript, given the chart's element as `view`) to the repainted chart `chart`."""
+    ms = await page.evaluate(REPAINT, [chart, action])
+    if ms is None:
+        raise AssertionError(f"chart {chart} did not change within 10 s")
+    return ms
+
+
+async def settled(page) -> None:
+    """Until the app has finished its run (its status widget gone), then half a second more."""
+    await page.get_by_test_id("stStatusWidget").wait_for(state="detached", timeout=60_000)
+    await page.wait_for_timeout(500)
+
+
+async def view_changes(page, url: str) -> list[dict]:
+    """The sentiment page's three kinds of click, each timed from the action to the painted answer: a
+    view the browser changes alone, one whose section reruns on a cached analysis, and a new input."""
+    await page.goto(f"{url}/sentiment")
+    await page.locator(INTERACTIONS["sentiment"][1]).first.wait_for(timeout=120_000)
+    heatmap = 1  # after the reading trace
+    reorder = [await repaint_ms(page, heatmap, NEXT_ORDER) for _ in range(5)]
+    unit = page.get_by_label("Unit", exact=True)
+    pick = []
+    for value in ("5", "9", "5"):
+        started = time.perf_counter()
+        await unit.fill(value)
+        await unit.press("Enter")
+        await page.get_by_text(re.compile(f"^Unit {value}: AUC")).wait_for(timeout=60_000)
+        pick.append(time.perf_counter() - started)
+        await settled(page)
+    examples = page.get_by_role("combobox", name="Try an example")
+    review = []
+    for name, answer in (("Negative", "Negative"), ("Negation", "Positive"), ("Negative", "Negative")):
+        await examples.scroll_into_view_if_needed()
+        await page.wait_for_timeout(1_000)  # a select box closes its menu while the page scrolls
+        await examples.click()
+        started = time.perf_counter()
+        await page.get_by_role("option", name=name, exact=True).click()
+        await page.get_by_test_id("stMetricValue").get_by_text(answer, exact=True).wait_for(timeout=60_000)
+        review.append(time.perf_counter() - started)
+        await settled(page)
+    return [
+        row("sentiment: reorder the units (in the browser)", statistics.median(reorder)),
+        row("sentiment: pick a unit (its section reruns)", 1000 * statistics.median(pick)),
+        row("sentiment: another example review", 1000 * statistics.median(review), "the model run included"),
+    ]
+
+
 async def browser_session(playwright):
     browser = await playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS)
     return browser, await browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -145,11 +220,13 @@ async def _measure() -> list[dict]:
                 row("start to the first rendered page", 1000 * first_page, "cold: a fresh server process")
             ]
             for path in PATHS:
-                await visit(page, url, path)  # loads the page's models
+                first = await visit(page, url, path)  # reads the page's models, if the warm-up has not
+                rows.append(row(f"page /{path}: first visit after the start", 1000 * first))
                 warm = statistics.median([await visit(page, url, path) for _ in range(3)])
                 rows.append(
                     row(f"page /{path}: open, interact, answer", 1000 * warm, "warm, seen from the browser")
                 )
+            rows += await view_changes(page, url)
             rows.append(row("recall task: click to first curve", 1000 * await first_curve(page, url)))
             await browser.close()
         memory = resident_mb(process.pid)

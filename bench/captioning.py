@@ -15,11 +15,11 @@ def measure(checkpoint: str, repeats: int) -> list[dict]:
 
     encoder_ms = median_ms(lambda: model.features([photo]), repeats)
     rows = decoder_rows(
-        lambda photos, beam: model.caption(photos, beam_size=beam),
-        lambda photo, beam: model.analyze(photo, beam_size=beam),
+        model.caption,
+        model.analyze,
         photo,
         [photo] * 16,
-        3,
+        model.beam_size,
         repeats,
         verb="caption",
         sample="with the encoder",

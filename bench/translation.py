@@ -15,11 +15,11 @@ def measure(checkpoint: str, repeats: int) -> list[dict]:
     sentence = SENTENCES[model.config.src]
 
     return decoder_rows(
-        lambda sentences, beam: model.translate(sentences, beam_size=beam),
-        lambda sentence, beam: model.analyze(sentence, beam_size=beam),
+        model.translate,
+        model.analyze,
         sentence,
         [sentence] * 64,
-        5,
+        model.beam_size,
         repeats,
         verb="translate",
         sample="15 words",

@@ -3,8 +3,12 @@ with a hard memory limit and a CPU quota, a class of protocol-level visitors wal
 every page for a few rounds while one headless browser walks every page too.
 
 It prints each page's and interaction's server time (p50, p95), every error, the group's peak memory
-and limit hits, and the app's resident memory after each round; it fails on any error, any OOM or
-limit hit, and memory still growing over the last rounds."""
+and limit hits, and the app's resident memory after each round and at its sampled peak; it fails on
+any error, any OOM or limit hit, a resident peak above the limit, and memory still growing over the
+last rounds. A fresh container pays for every page of the libraries the app reads: as root, the
+page cache is dropped before the app starts, so that pages earlier runs left there are charged to
+the group too, and the resident peak (which counts mapped library pages however they were read) is
+held against the limit as well."""
 
 import argparse
 import asyncio
@@ -15,7 +19,9 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 
 from bench.app import PATHS, ROOT, browser_session, resident_mb, start_app, visit
 from deploy import cgroup
@@ -57,6 +63,51 @@ def fresh_venv(path: str) -> str:
     return python
 
 
+def drop_page_cache() -> str:
+    """Empty the kernel's page cache (root only), so that the library pages the app reads are charged
+    to its group as in a fresh container, not to an earlier run that read them; says what it did."""
+    os.sync()
+    try:
+        Path("/proc/sys/vm/drop_caches").write_text("3")
+    except OSError as error:
+        return f"page cache NOT dropped ({error.strerror or error}): pages earlier runs read are not charged"
+    return "page cache dropped before the start: the group is charged every page the app reads"
+
+
+def tree_resident_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB (0 once they are gone)."""
+    total, pending = 0.0, [pid]
+    while pending:
+        process = pending.pop()
+        try:
+            total += resident_mb(process)
+            for task in Path(f"/proc/{process}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # it ended meanwhile
+    return total
+
+
+class PeakResident:
+    """The highest resident memory of the app's process tree, sampled every `every` seconds on a
+    thread from start to `stop`."""
+
+    def __init__(self, pid: int, every: float = 0.25):
+        self.pid, self.every, self.peak = pid, every, 0.0
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stopped.wait(self.every):
+            self.peak = max(self.peak, tree_resident_mb(self.pid))
+
+    def stop(self) -> float:
+        self._stopped.set()
+        self._thread.join()
+        return self.peak
+
+
 def bare_torch_mb(python: str, before_exec) -> float:
     """Resident memory of `python` after `import torch` alone, in the same cgroup as the app."""
     code = "import torch, re; print(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read())[1])"
@@ -76,6 +127,17 @@ def start(args: argparse.Namespace, join) -> tuple[subprocess.Popen, str, float]
 
     asyncio.run(first_page())
     return process, url, time.perf_counter() - started
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop the app: asked to, then killed if it has not stopped within 30 s (a server stuck at its
+    memory limit may not get to it)."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 async def cold_pages(url: str, timeout: float, think: float) -> dict[str, float | str]:
@@ -152,7 +214,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--venv",
         help="first make a fresh Python 3.12 venv here with uv and requirements.txt; the app runs in it",
     )
-    parser.add_argument("--memory", type=int, default=1024, help="the cgroup's memory limit, MiB")
+    parser.add_argument("--memory", type=int, default=1536, help="the cgroup's memory limit, MiB")
     parser.add_argument("--cpus", type=float, default=1.0, help="the cgroup's CPU quota, in cores")
     parser.add_argument("--visitors", type=int, default=20, help="concurrent protocol-level visitors")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of new visitors walking every page")
@@ -174,8 +236,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def rehearse(args: argparse.Namespace, group: cgroup.Cgroup | None, join) -> list[str]:
     """Start, first looks, rounds of visitors, a second start; prints what it measures, returns
     every error."""
+    if group:
+        print(drop_page_cache())
     bare = bare_torch_mb(args.python, join)
     process, url, seconds = start(args, join)
+    resident = PeakResident(process.pid)
     try:
         print(f"process start to the first rendered page (server): {seconds:.1f} s")
         cold = asyncio.run(cold_pages(url, args.timeout, args.think))
@@ -200,19 +265,24 @@ def rehearse(args: argparse.Namespace, group: cgroup.Cgroup | None, join) -> lis
                 + (f", cgroup {group.usage_mb():.0f} MB" if group else "")
             )
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        peak = resident.stop()
+        stop(process)
     print(f"server time per page and interaction ({args.visitors} visitors at once):")
     print("\n".join(table(timings)))
     print(
         f"resident memory after each round: {', '.join(f'{m:.0f}' for m in memory)} MB; bare import "
         f"torch {bare:.0f} MB, so the app's own {memory[-1] - bare:.0f} MB"
     )
+    print(
+        f"app resident (the server's process tree, sampled every {resident.every:g} s, mapped library "
+        f"pages included): peak {peak:.0f} MB of {args.memory} MiB"
+    )
+    if peak > args.memory:  # both in MiB, as resident_mb and the group count
+        failures.append(f"resident peak {peak:.0f} MB above the {args.memory} MiB limit")
     if growing(memory):
         failures.append(f"resident memory still growing over the last rounds: {memory[-3:]}")
     process, _, seconds = start(args, join)
-    process.terminate()
-    process.wait(timeout=30)
+    stop(process)
     print(f"a second start, its files read once already: {seconds:.1f} s to the first page")
     return failures
 

@@ -6,8 +6,10 @@ widgets as a person would: WALKS says what it does on each page, by the widgets'
 """
 
 import asyncio
+import functools
 import http.cookiejar
 import random
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -20,6 +22,9 @@ from streamlit.proto.Common_pb2 import FileURLsRequest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
+from models import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 FINISHED = {
@@ -70,15 +75,21 @@ class Visitor:
         self._socket: ClientConnection | None = None
 
     async def __aenter__(self) -> "Visitor":
-        await asyncio.to_thread(self.http.open, f"{self.url}/_stcore/health", timeout=self.timeout)
         stream = self.url.replace("http", "ws", 1) + "/_stcore/stream"
-        self._socket = await connect(
-            stream, subprotocols=["streamlit"], max_size=None, open_timeout=self.timeout
-        )
+        try:
+            await asyncio.to_thread(self.http.open, f"{self.url}/_stcore/health", timeout=self.timeout)
+            self._socket = await connect(
+                stream, subprotocols=["streamlit"], max_size=None, open_timeout=self.timeout
+            )
+        except (OSError, InvalidHandshake) as error:  # OSError: refused, or no answer in time
+            raise VisitError(f"cannot connect ({type(error).__name__}: {error})") from None
         return self
 
     async def __aexit__(self, *exc) -> None:
-        await self._socket.close()
+        try:
+            await self._socket.close()
+        except (TimeoutError, ConnectionClosed):
+            pass  # the server dropped it already: nothing left to close
 
     async def open(self, page: str) -> Run:
         """A page by its URL path ("" for home), as a first request of that URL is."""
@@ -111,7 +122,7 @@ class Visitor:
         request.file_urls_request.CopyFrom(
             FileURLsRequest(request_id=uuid.uuid4().hex, file_names=[path.name], session_id=self.session_id)
         )
-        await self._socket.send(request.SerializeToString())
+        await self._send(request)
         urls = await self._receive(lambda message: message.WhichOneof("type") == "file_urls_response")
         target = urls.file_urls_response.file_urls[0]
         data = path.read_bytes()
@@ -151,7 +162,7 @@ class Visitor:
         rerun.page_name, rerun.fragment_id = self.page, fragment
         rerun.widget_states.widgets.extend([*self.states.values(), *triggers])
         started = time.perf_counter()
-        await self._socket.send(message.SerializeToString())
+        await self._send(message)
         run = Run(seconds=0.0, elements=0)
         errors: list[str] = []
 
@@ -189,6 +200,12 @@ class Visitor:
                     _options(proto),
                     name == "slider" and bool(proto.options),
                 )
+
+    async def _send(self, message: BackMsg) -> None:
+        try:
+            await self._socket.send(message.SerializeToString())
+        except ConnectionClosed as error:  # the server closed it, or stopped answering its pings
+            raise VisitError(f"/{self.page}: disconnected ({error})") from None
 
     async def _receive(self, until: Callable[[ForwardMsg], bool]) -> ForwardMsg:
         deadline = time.perf_counter() + self.timeout
@@ -244,6 +261,7 @@ WALKS: dict[str, list[tuple[str, Step]]] = {
             "a pattern span",
             lambda v, n, r: v.change({"Span of this review": v.widgets["Span of this review"].options[:2]}),
         ),
+        ("an own model", lambda v, n, r: _own_model(v, n)),
     ],
     "captioning": [
         ("a sample photo", lambda v, n, r: v.change({"Sample photo": "Coffee"})),
@@ -299,6 +317,26 @@ async def _upload(visitor: Visitor) -> Run:
     )
 
 
+async def _own_model(visitor: Visitor, number: int) -> Run:
+    label = next(label for label in visitor.widgets if label.startswith("Upload a checkpoint"))
+    return await visitor.upload(label, await asyncio.to_thread(own_checkpoint, number))
+
+
+@functools.cache
+def own_checkpoint(number: int) -> Path:
+    """Visitor `number`'s own sentiment model: the shipped default's weights, its bytes made its own
+    (another seed in its training record), so that every visitor's upload takes its own room in the
+    app's cache of uploads, as twenty people's own models would."""
+    import torch  # the check's process only; visitors speak the protocol without it
+
+    folder = Path(tempfile.gettempdir()) / "unfold-cloud-uploads"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"visitor-{number}.pt"
+    checkpoint = torch.load(ROOT / "checkpoints" / f"{registry.default('sentiment')}.pt", weights_only=True)
+    torch.save({**checkpoint, "train": {**checkpoint["train"], "seed": 1000 + number}}, path)
+    return path
+
+
 @dataclass
 class Timing:
     page: str
@@ -316,14 +354,17 @@ async def walk(
     timings = []
     start = number % len(pages)
     pauses = random.Random(f"{number} {round_}")
-    async with Visitor(url, timeout) as visitor:
-        for page in pages[start:] + pages[:start]:
-            for action, step in [("open", None), *WALKS.get(page, [])]:
-                await asyncio.sleep(think * pauses.uniform(0.5, 1.5))
-                try:
-                    run = await (visitor.open(page) if step is None else step(visitor, number, round_))
-                    timings.append(Timing(page, action, run.seconds))
-                except VisitError as error:
-                    timings.append(Timing(page, action, None, str(error)))
-                    break  # the rest of this page's steps depend on this one
+    try:
+        async with Visitor(url, timeout) as visitor:
+            for page in pages[start:] + pages[:start]:
+                for action, step in [("open", None), *WALKS.get(page, [])]:
+                    await asyncio.sleep(think * pauses.uniform(0.5, 1.5))
+                    try:
+                        run = await (visitor.open(page) if step is None else step(visitor, number, round_))
+                        timings.append(Timing(page, action, run.seconds))
+                    except VisitError as error:
+                        timings.append(Timing(page, action, None, str(error)))
+                        break  # the rest of this page's steps depend on this one
+    except VisitError as error:  # the server did not let this visitor in
+        timings.append(Timing("", "connect", None, str(error)))
     return timings

@@ -22,8 +22,9 @@ TASKS = {cls.task: cls for cls in (SentimentPredictor, TranslationPredictor, Cap
 
 def load(path: str | Path, task: str | None = None, data: bytes | None = None) -> Predictor:
     """Load a checkpoint (from `data`, an upload's bytes, if given: `path` then names it and no file is
-    read); raise CheckpointError with the fixing command if it cannot be used. The content is checked
-    as the predictor is built, so any other error is a bug in this code."""
+    read); raise CheckpointError with the fixing command if it cannot be used, or if it holds another
+    task's model than `task` (None: any). The content is checked as the predictor is built, so any
+    other error is a bug in this code."""
     checkpoint = read(path, task, data)
     shown = named(Path(path), data)
     if not isinstance(checkpoint["task"], str) or checkpoint["task"] not in TASKS:

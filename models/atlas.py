@@ -1,7 +1,8 @@
 """A sentiment checkpoint's atlas: what each unit responds to over texts it never trained on.
 
-`python -m training.atlas CHECKPOINT` reads a held-out corpus once and writes
-checkpoints/<name>.atlas.npz; this file reads it (numpy, allow_pickle=False) and answers lookups.
+`build` reads a held-out corpus once (`python -m training.atlas CHECKPOINT` writes the result to
+checkpoints/<name>.atlas.npz; the app builds one for an upload); this file reads it (numpy,
+allow_pickle=False) and answers lookups.
 The file holds, per covered state ("layer0.forward.h", ...):
 
   means       [texts, units] float16    each text's mean value per unit: AUC and histograms
@@ -13,29 +14,31 @@ The file holds, per covered state ("layer0.forward.h", ...):
 
 and per gate ("layer0.forward.input_gate", ...; meta "gates", absent from atlases built before it):
 
-  saturation  [2, units] float32        the share of all tokens read at which the gate is below 0.1,
-                                        and above 0.9 (Karpathy et al. 2015)
+  saturation  [2, units] float32        the share of all tokens read at which the gate is below
+                                        SATURATED[0], and above SATURATED[1] (Karpathy et al. 2015)
 """
 
 import functools
 import hashlib
-import json
-import os
 import re
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from torch import nn
 
-from models.errors import Said
+from models.errors import Said, first_line
+from models.files import file_version, read_npz, save_npz
 from models.text import token_spans
 
 FORMAT_VERSION = 1
 SUFFIX = ".atlas.npz"
 CONTEXT_BEFORE, CONTEXT_AFTER = 10, 5  # tokens shown around a snippet's token
 ON_QUANTILE = 0.9  # the default threshold: a unit is on at about one token in ten
+STRONG_AUC = 0.9  # a unit whose AUC is above this tells positive from negative texts well: a strong unit
+SATURATED = (0.1, 0.9)  # a gate below the first value is left-saturated (closed), above the second right
 STATE_ARRAYS = (
     "means",
     *(f"{end}_{part}" for end in ("top", "bottom") for part in ("texts", "positions", "values")),
@@ -44,7 +47,7 @@ STATE_ARRAYS = (
 )
 # What np.load and the meta's JSON raise for a truncated file, not a zip, pickled objects, no meta
 UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
-ARRAYS = ("meta", "texts", "text_ends", "labels", "sources", "lengths", "match_texts")
+ARRAYS = ("texts", "text_ends", "labels", "sources", "lengths", "match_texts")
 
 
 class AtlasError(Said):
@@ -158,7 +161,7 @@ def reading_window(predictor, text: str, position: int, state: str) -> tuple[lis
     return analysis.tokens[window], analysis.states[state][window].copy(), position - start
 
 
-def saturation(gate: np.ndarray, low: float = 0.1, high: float = 0.9) -> np.ndarray:
+def saturation(gate: np.ndarray, low: float = SATURATED[0], high: float = SATURATED[1]) -> np.ndarray:
     """Karpathy et al. (2015): per unit of gate values [steps, units], the fraction of steps below `low`
     (left-saturated) and above `high` (right-saturated), as [2, units]."""
     return np.stack([(gate < low).mean(axis=0), (gate > high).mean(axis=0)])
@@ -176,8 +179,8 @@ def _clean(text: str) -> str:
 
 class Readings:
     """What an atlas keeps of one state over its texts: each text's mean and extremes per unit, and
-    every value of the match corpus (training/atlas.py builds a checkpoint's, models/states.py a
-    states file's)."""
+    every value of the match corpus (`build` reads a checkpoint's, models/states.py a states
+    file's)."""
 
     def __init__(self):
         self.means, self.match = [], []
@@ -224,8 +227,124 @@ class Readings:
         return [float(np.min(self.lowest)), float(np.max(self.highest))]
 
 
+@dataclass
+class Corpus:
+    """Held-out texts, each with its label (1 positive, 0 negative) and source (an index into names)."""
+
+    names: list[str]
+    texts: list[str] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+    sources: list[int] = field(default_factory=list)
+
+
+def build(
+    predictor,
+    corpus: Corpus,
+    kinds: tuple[str, ...] = ("h", "c"),
+    snippets: int = 20,
+    match_tokens: int = 36_000,
+    match_values: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[dict, dict[str, np.ndarray]]:
+    """The atlas of a sentiment `predictor` over `corpus`: its meta and arrays, for `save` or `Atlas`.
+    It covers the states of every layer and direction whose kind (h, c) is in `kinds`; texts the model
+    reads no token of are left out; the match corpus holds up to `match_tokens` tokens (and at most
+    `match_values` values, tokens x the units of every covered state), an equal share per source,
+    first texts first. `progress(done, total)` is called after each text. ValueError when the corpus
+    lacks positive or negative texts, or the model every state of `kinds`."""
+    corpus, lengths = _readable(predictor, corpus)
+    if set(corpus.labels) != {0, 1}:
+        raise ValueError("The corpus needs positive and negative texts the model can read.")
+    if match_values is not None:
+        states = predictor.analyze(corpus.texts[0]).states
+        width = sum(values.shape[1] for name, values in states.items() if name.rsplit(".", 1)[1] in kinds)
+        match_tokens = min(match_tokens, match_values // max(width, 1))
+    in_match = _in_match(lengths, corpus.sources, len(corpus.names), match_tokens)
+    if not any(in_match):
+        raise ValueError("The match corpus has no room for a single text: allow more match tokens.")
+    readings, shares, lengths = _read_states(predictor, corpus.texts, in_match, set(kinds), progress)
+    if not readings:
+        raise ValueError(f"This {predictor.config.cell} model has no states named {list(kinds)}.")
+    arrays = _corpus_arrays(corpus, in_match, lengths)
+    for state, reading in readings.items():
+        arrays.update({f"{state}/{name}": array for name, array in reading.arrays(snippets).items()})
+    arrays.update({f"{gate}/saturation": share for gate, share in shares.items()})
+    meta = {
+        "weights": weights_hash(predictor.model),
+        "states": list(readings),
+        "gates": list(shares),
+        "bidirectional": predictor.config.bidirectional,
+        "sources": corpus.names,
+        "snippets": snippets,
+        "thresholds": {state: reading.threshold() for state, reading in readings.items()},
+        "ranges": {state: reading.value_range() for state, reading in readings.items()},
+        "tokens": sum(lengths),
+        "match_tokens": int(arrays["lengths"][arrays["match_texts"]].sum()),
+    }
+    return meta, arrays
+
+
+def _readable(predictor, corpus: Corpus) -> tuple[Corpus, list[int]]:
+    """The texts of `corpus` the model reads a token of, and how many it reads of each."""
+    kept, lengths = Corpus(corpus.names), []
+    for text, label, source in zip(corpus.texts, corpus.labels, corpus.sources):
+        if length := len(predictor.vocab.split(text, predictor.config.max_tokens)[0]):
+            kept.texts.append(text)
+            kept.labels.append(label)
+            kept.sources.append(source)
+            lengths.append(length)
+    return kept, lengths
+
+
+def _in_match(lengths: list[int], sources: list[int], count: int, match_tokens: int) -> list[bool]:
+    """Which texts the match search covers: an equal share of `match_tokens` for each of `count`
+    sources, first texts first."""
+    room, covered = [match_tokens // count] * count, []
+    for length, source in zip(lengths, sources):
+        covered.append(length <= room[source])
+        room[source] -= length * covered[-1]
+    return covered
+
+
+def _read_states(
+    predictor, texts: list[str], in_match: list[bool], kinds: set[str], progress
+) -> tuple[dict[str, Readings], dict[str, np.ndarray], list[int]]:
+    """Every text through `analyze`, the very call a snippet's prefix is checked with: the readings
+    of each state named "layer{i}.{direction}.{kind}", every gate's saturation over all the tokens
+    read, and each text's length in tokens."""
+    readings: dict[str, Readings] = {}
+    saturated: dict[str, np.ndarray] = {}  # gate -> [2, units]: steps saturated, low and high
+    lengths = []
+    for done, (text, matched) in enumerate(zip(texts, in_match), 1):
+        states = predictor.analyze(text).states
+        for name, values in states.items():
+            if name.rsplit(".", 1)[1] in kinds:
+                readings.setdefault(name, Readings()).add(values, matched)
+            if name.endswith("_gate"):
+                saturated[name] = saturated.get(name, 0) + saturation(values) * len(values)
+        lengths.append(len(next(iter(states.values()))))
+        if progress is not None:
+            progress(done, len(texts))
+    shares = {name: (steps / sum(lengths)).astype(np.float32) for name, steps in saturated.items()}
+    return readings, shares, lengths
+
+
+def _corpus_arrays(corpus: Corpus, in_match: list[bool], lengths: list[int]) -> dict[str, np.ndarray]:
+    encoded = [text.encode() for text in corpus.texts]
+    return {
+        "texts": np.frombuffer(b"".join(encoded), np.uint8),
+        "text_ends": np.cumsum([len(e) for e in encoded], dtype=np.int64),
+        "labels": np.array(corpus.labels, np.int8),
+        "sources": np.array(corpus.sources, np.int8),
+        "lengths": np.array(lengths, np.int32),
+        "match_texts": np.flatnonzero(in_match).astype(np.int32),
+    }
+
+
 class Atlas:
-    """Lookups over one atlas file; immutable, so pages may share it between sessions."""
+    """Lookups over one atlas file. Its data stays as read once `beside` has set `spans` (the same
+    for every reader of the file; a state's unit ranking is cached on first use), so pages may share
+    it between sessions."""
 
     spans = staticmethod(token_spans)  # where each token of a text lies (the model's tokenizer's)
 
@@ -273,7 +392,8 @@ class Atlas:
 
     def saturation(self, gate: str) -> np.ndarray | None:
         """[2, units]: the share of the held-out tokens at which `gate` ("layer0.forward.input_gate")
-        is below 0.1 and above 0.9; None where the atlas has no such gate or predates the figure."""
+        is below SATURATED[0] and above SATURATED[1]; None where the atlas has no such gate or predates
+        the figure."""
         return self._arrays.get(f"{gate}/saturation")
 
     def units(self, state: str) -> list[Unit]:
@@ -392,15 +512,12 @@ def read(path: str | Path) -> Atlas:
     path = Path(path)
     where = {"path": path, "command": rebuild_command(path.with_name(path.name.removesuffix(SUFFIX) + ".pt"))}
     try:
-        with np.load(path, allow_pickle=False) as file:
-            arrays = {name: file[name] for name in file.files}
-        meta = json.loads(arrays["meta"].tobytes())
+        meta, arrays = read_npz(path)
     except UNREADABLE as error:
-        reason = (str(error).splitlines() or [type(error).__name__])[0][:120]
         raise AtlasError(
             "{path} is not a readable atlas ({reason}). Rebuild it with `{command}`.",
             "atlas.unreadable",
-            reason=reason,
+            reason=first_line(error),
             **where,
         ) from None
     version = meta.get("format_version") if isinstance(meta, dict) else None
@@ -436,11 +553,9 @@ def beside(checkpoint: str | Path, weights: str, spans=token_spans) -> Atlas | N
     there is none; AtlasError if it was built from other weights than `weights` (see weights_hash) or
     cannot be read."""
     path = atlas_path(checkpoint)
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
+    if (version := file_version(path)) is None:
         return None
-    atlas = _read_once(str(path), stat.st_mtime_ns, stat.st_size)
+    atlas = _read_once(str(path), *version)
     if atlas.weights != weights:
         raise AtlasError(
             "{path} was built from other weights than {checkpoint} holds (was it retrained?). "
@@ -456,9 +571,4 @@ def beside(checkpoint: str | Path, weights: str, spans=token_spans) -> Atlas | N
 
 def save(path: str | Path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
     """Write an atlas atomically: meta as JSON bytes, everything in one compressed .npz."""
-    path = Path(path)
-    meta = {**meta, "format_version": FORMAT_VERSION}
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as file:
-        np.savez_compressed(file, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8), **arrays)
-    os.replace(tmp, path)
+    save_npz(path, {**meta, "format_version": FORMAT_VERSION}, arrays)

@@ -19,6 +19,8 @@ from models.search import Step, beam_search, connectivity, most_probable, until_
 from models.settings import option
 from models.text import BOS, EOS, PAD, SPECIALS, Vocab, caption_words
 
+BEAM_SIZE = 3  # the beam its page and the evaluation CLI caption with unless told otherwise
+MAX_WORDS = 30  # the longest caption a decoder writes unless its config says otherwise
 GALLERY = Path(__file__).resolve().parents[1] / "assets" / "gallery"
 # The captioning page's photos, which every training run also records (its probes). The first is the
 # nearest to Flickr8k's people outdoors; the others show how it fares outside it.
@@ -42,7 +44,7 @@ class CaptioningConfig:
     attention_dim: int = option(256, "attention scoring size", minimum=1)
     cell: str = option("lstm", "recurrent cell of the decoder", choices=list(FUSED))
     dropout: float = option(0.5, "dropout on words and before the output", minimum=0, below=1)
-    max_length: int = option(30, "longest caption produced, in words; longer ones are cut", minimum=2)
+    max_length: int = option(MAX_WORDS, "longest caption produced, in words; longer ones are cut", minimum=2)
 
 
 @dataclass
@@ -150,6 +152,7 @@ class CaptioningPredictor(Decoder):
     task = "captioning"
     config_class = CaptioningConfig
     model_class = Captioner
+    beam_size = BEAM_SIZE
 
     def __init__(self, model: Captioner, vocab: Vocab, checkpoint: dict | None = None):
         super().__init__(model, vocab, checkpoint)
@@ -176,12 +179,14 @@ class CaptioningPredictor(Decoder):
         return self.encoder(images.pixels([images.open_image(picture) for picture in pictures]))
 
     @torch.inference_mode()
-    def caption(self, pictures: list, beam_size: int = 3, max_length: int | None = None) -> list[str]:
+    def caption(self, pictures: list, beam_size: int = BEAM_SIZE, max_length: int | None = None) -> list[str]:
         """Captions of images, decoded together (beam_size 1 is greedy)."""
         return self.caption_features(self.features(pictures), beam_size, max_length)
 
     @torch.inference_mode()
-    def caption_features(self, features: torch.Tensor, beam_size: int = 3, max_length: int | None = None):
+    def caption_features(
+        self, features: torch.Tensor, beam_size: int = BEAM_SIZE, max_length: int | None = None
+    ):
         attended, state = self.model.start(features.to(self._device))
         outputs = self.search(state, attended, beam_size, max_length or self.config.max_length)
         return [self.text(ids) for ids in outputs]
@@ -208,19 +213,18 @@ class CaptioningPredictor(Decoder):
             **values,
         )
 
-    def too_long(self, length: int) -> InputError:
+    def too_long(self, **values) -> InputError:
         return InputError(
             "The beginning is {length} words long; captions here are under {limit}.",
             "captioning.too_long",
-            length=length,
-            limit=self.max_output,
+            **values,
         )
 
     @torch.inference_mode()
     def analyze(
         self,
         picture: Image.Image | bytes,
-        beam_size: int = 3,
+        beam_size: int = BEAM_SIZE,
         max_length: int | None = None,
         prefix: str = "",
         hide: Iterable[tuple[int, int]] = (),

@@ -139,14 +139,7 @@ def _all_steps_at_once(layer: nn.RNNBase, inputs: torch.Tensor, x_proj: torch.Te
     h_proj = h_prev @ layer.weight_hh_l0.T + layer.bias_hh_l0
     if not isinstance(layer, nn.LSTM):
         return STEPS[cell_type(layer)](x_proj, h_proj, {"h": h_prev})
-    gates = _lstm_gates(x_proj + h_proj)
-    written = gates["input_gate"] * gates["candidate"]
-    c_t, c = c0, []
-    for f_t, written_t in zip(gates["forget_gate"].unbind(), written.unbind()):
-        c_t = torch.addcmul(written_t, f_t, c_t)  # f_t c_{t-1} + i_t g_t, one op a step
-        c.append(c_t)
-    c = torch.stack(c)
-    return {"h": gates["output_gate"] * torch.tanh(c), "c": c, **gates}
+    return _lstm_steps(x_proj + h_proj, c0)
 
 
 def _rnn_step(x_t, h_proj, state):
@@ -154,16 +147,23 @@ def _rnn_step(x_t, h_proj, state):
     return {"h": torch.tanh(x_t + h_proj)}
 
 
-def _lstm_gates(pre_activation):
-    i, f, g, o = pre_activation.chunk(4, dim=-1)
+def _lstm_steps(pre_activations, c0):
+    """The LSTM's equations over steps [steps, ..., 4 * hidden] of W_x x_t + W_h h_{t-1} + b (each
+    step's h_{t-1} known): its gates at once, then the cell state step by step from c0."""
+    i, f, g, o = pre_activations.chunk(4, dim=-1)
     i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-    return {"input_gate": i, "forget_gate": f, "candidate": g, "output_gate": o}
+    written = i * g
+    c_t, c = c0, []
+    for f_t, written_t in zip(f.unbind(), written.unbind()):
+        c_t = torch.addcmul(written_t, f_t, c_t)  # c_t = f_t c_{t-1} + i_t g_t: forget, then write
+        c.append(c_t)
+    c = torch.stack(c)
+    h = o * torch.tanh(c)
+    return {"h": h, "c": c, "input_gate": i, "forget_gate": f, "candidate": g, "output_gate": o}
 
 
 def _lstm_step(x_t, h_proj, state):
-    gates = _lstm_gates(x_t + h_proj)
-    c = gates["forget_gate"] * state["c"] + gates["input_gate"] * gates["candidate"]  # forget, then write
-    return {"h": gates["output_gate"] * torch.tanh(c), "c": c, **gates}
+    return {name: values[0] for name, values in _lstm_steps((x_t + h_proj)[None], state["c"]).items()}
 
 
 def _gru_step(x_t, h_proj, state):

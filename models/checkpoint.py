@@ -1,13 +1,13 @@
 """Save and load the one checkpoint format: a plain dict that `torch.load(weights_only=True)` reads."""
 
 import io
-import os
 from pathlib import Path
 
 import torch
 
 from models import registry
-from models.errors import Said
+from models.errors import Said, first_line
+from models.files import write_atomically
 
 FORMAT_VERSION = 1
 KEYS = ("format_version", "task", "config", "vocab", "state_dict", "train", "metrics")
@@ -34,12 +34,8 @@ def save(path: str | Path, checkpoint: dict) -> None:
 
 
 def atomic_save(obj, path: str | Path) -> None:
-    """torch.save to a temporary file, then rename: readers see the old file or the new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # processes writing the same file do not collide
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    """torch.save, atomically: readers see the old file or the new one."""
+    write_atomically(path, lambda tmp: torch.save(obj, tmp))
 
 
 def half(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -77,11 +73,10 @@ def read(path: str | Path, task: str | None = None, data: bytes | None = None) -
                 "checkpoint.unsafe",
                 **where,
             ) from None
-        reason = (str(error).splitlines() or [type(error).__name__])[0][:120]
         raise CheckpointError(
             "{path} is not a readable checkpoint ({reason}). Create it with `{command}`.",
             "checkpoint.unreadable",
-            reason=reason,
+            reason=first_line(error),
             **where,
         ) from None
     if not isinstance(checkpoint, dict) or any(key not in checkpoint for key in KEYS):
@@ -116,6 +111,13 @@ def named(path: Path, data: bytes | None) -> Path:
     return path if data is None else Path(path.name)
 
 
+def trained_on(train: dict) -> list[str]:
+    """The data a checkpoint's run trained on, as its `train` entry records the --data flag (hub
+    names or paths; one string in files written before the flag took a list); [] when unrecorded."""
+    data = train.get("args", {}).get("data", []) if isinstance(train, dict) else []
+    return [data] if isinstance(data, str) else list(data)
+
+
 def check_task(path: Path, found, task: str | None) -> None:
     """CheckpointError, with the command that creates the right one, if the checkpoint at `path` holds
     a `found` model where a `task` one is wanted (None: any)."""
@@ -128,6 +130,17 @@ def check_task(path: Path, found, task: str | None) -> None:
             task=repr(task),
             command=registry.train_command(path, task),
         )
+
+
+def kept_epochs(train: dict) -> range:
+    """The epochs whose weights a checkpoint holds, read from its "train" record: the one that
+    scored best; with --average N, the mean of it and the epochs before it, N in all at most. (A
+    record the training loop did not write may lack "epochs": its history's best epoch then.)"""
+    best = (
+        train.get("epochs") or max(train["history"], key=lambda epoch: epoch["validation"]["score"])["epoch"]
+    )
+    average = train.get("args", {}).get("average", 1)
+    return range(max(best - average + 1, 1), best + 1)
 
 
 def migrate(checkpoint: dict) -> dict:

@@ -13,3 +13,9 @@ class Said(Exception):
 
 class InputError(Said, ValueError):
     """Input a model cannot take: empty, unreadable, or beyond what it can write."""
+
+
+def first_line(error: BaseException, limit: int = 120) -> str:
+    """What a message quotes of an error it could not avoid: its first line, cut to `limit`
+    characters (its type's name when it has no text)."""
+    return (str(error).splitlines() or [type(error).__name__])[0][:limit]

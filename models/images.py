@@ -7,10 +7,11 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from models.errors import InputError
+from models.errors import InputError, first_line
 
 SIZE = 224  # the encoder's input; photos are squashed to it, as Flickr8k's training images were
-MAX_PIXELS = 8192 * 8192  # larger images are refused before they are decoded
+MAX_SIDE = 8192
+MAX_PIXELS = MAX_SIDE * MAX_SIDE  # images with more pixels are refused before they are decoded
 
 
 class ImageError(InputError):
@@ -24,10 +25,11 @@ def open_image(source: bytes | str | Path | Image.Image) -> Image.Image:
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise ImageError(
-            "The image is {width}x{height} pixels; the largest accepted is 8192x8192.",
+            "The image is {width}x{height} pixels; the largest accepted is {side}x{side} pixels in all.",
             "images.too_many_pixels",
             width=width,
             height=height,
+            side=MAX_SIDE,
         )
     try:
         image.draft("RGB", (SIZE, SIZE))  # JPEG decodes at 1/2 to 1/8 scale: big photos stay cheap
@@ -55,7 +57,9 @@ def _open(source: bytes | str | Path) -> Image.Image:
         ) from None
     except Image.DecompressionBombError:
         raise ImageError(
-            "The image is too large to open safely; the largest accepted is 8192x8192.", "images.too_large"
+            "The image is too large to open safely; the largest accepted is {side}x{side} pixels in all.",
+            "images.too_large",
+            side=MAX_SIDE,
         ) from None
     except OSError as error:
         raise _damaged(error) from None
@@ -87,5 +91,6 @@ def _to_rgb(image: Image.Image) -> Image.Image:
 
 
 def _damaged(error: Exception) -> ImageError:
-    reason = (str(error).splitlines() or [type(error).__name__])[0][:120]
-    return ImageError("The image file is damaged or incomplete ({reason}).", "images.damaged", reason=reason)
+    return ImageError(
+        "The image file is damaged or incomplete ({reason}).", "images.damaged", reason=first_line(error)
+    )

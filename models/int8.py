@@ -1,7 +1,7 @@
-"""An int8 copy of the layer a decoder runs last at every step: the output over the vocabulary. On
-one CPU thread a decoding step waits on reading weights, and int8 weights are a quarter of the bytes.
-The recurrent cell stays float32: the states and gates a page traces are exactly those of the model
-that decodes."""
+"""An int8 copy of the layer the translation decoder runs last at every step: the output over the
+pieces. On one CPU thread a decoding step waits on reading weights, and int8 weights are a quarter of
+the bytes. The recurrent cell stays float32: the states and gates a page traces are exactly those of
+the model that decodes. (The captioner decodes in float32 throughout.)"""
 
 import warnings
 from collections.abc import Callable

@@ -19,8 +19,10 @@ from models.text import SPECIALS, UNK, read_words
 
 class Predictor:
     """A trained model ready for inference, the one type pages, tests, benchmarks and the evaluation
-    CLI use. Immutable after loading, so Streamlit sessions share it. A task's subclass names its
-    task, config and model, reads and writes its vocabulary, and adds `analyze` and batch methods."""
+    CLI use. `models.load` finishes it (its `path`, embedding tables kept in float16); after that
+    nothing changes its weights or vocabulary, so Streamlit sessions share it. A task's subclass
+    names its task, config and model, reads and writes its vocabulary, and adds `analyze` and batch
+    methods."""
 
     task: str
     config_class: type
@@ -112,8 +114,7 @@ class Predictor:
 class Decoder(Predictor):
     """A predictor that writes its output token by token (translation, captioning)."""
 
-    unit: str  # what one output token is, in a reader's words: "piece", "word"
-    output: str  # what the model writes: "translation", "caption"
+    beam_size: int  # the beam width its pages and the evaluation CLI decode with unless told otherwise
 
     @property
     def max_output(self) -> int:
@@ -135,7 +136,7 @@ class Decoder(Predictor):
         if unknown:
             raise self.cannot_write(unknown)
         if len(ids) >= self.max_output:
-            raise self.too_long(len(ids))
+            raise self.too_long(length=len(ids), limit=self.max_output)
         return ids
 
     def split_prefix(self, prefix: str) -> tuple[list[int], list[str]]:
@@ -146,8 +147,8 @@ class Decoder(Predictor):
         """Why a beginning with these units is refused."""
         raise NotImplementedError
 
-    def too_long(self, length: int) -> InputError:
-        """Why a beginning `length` units long is refused: it leaves no room under max_output."""
+    def too_long(self, **values) -> InputError:
+        """Why a beginning `length` units long is refused: it leaves no room under `limit`, max_output."""
         raise NotImplementedError
 
 

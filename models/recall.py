@@ -10,8 +10,11 @@ from torch import nn
 from models.adam import Adam
 from models.cells import FUSED
 
-SYMBOLS = 8  # chance is 1 in 8
+SYMBOLS = 8  # the symbols one may have to remember
+CHANCE = 1 / SYMBOLS  # the accuracy of a guess
 CHANNELS = SYMBOLS + 2  # one-hot symbol, a "remember this" flag, a "recall now" cue
+# The run the page starts with, and the recording made of it (python -m training.recall)
+DISTRACTORS, STEPS, SEED = 60, 400, 0
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,12 @@ class RecallModel(nn.Module):
 
 
 def train_recall(
-    cells: list[str], distractors: int, steps: int, seed: int = 0, batch: int = 32, lr: float = 1e-2
+    cells: list[str],
+    distractors: int = DISTRACTORS,
+    steps: int = STEPS,
+    seed: int = SEED,
+    batch: int = 32,
+    lr: float = 1e-2,
 ) -> Iterator[RecallStep]:
     """Train one model per cell on the same batches, step by step, yielding each one's progress."""
     torch.manual_seed(seed)

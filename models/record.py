@@ -3,12 +3,14 @@ dataset cartography (Swayamdipta et al. 2020). training/record.py writes it."""
 
 import functools
 import json
-import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from models.errors import first_line
+from models.files import file_version, read_npz, save_npz
 
 FORMAT_VERSION = 1
 SUFFIX = ".record.npz"
@@ -147,26 +149,17 @@ class TrainingRecord:
 
 def save(path: str | Path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
     """Write a record atomically: meta as JSON bytes, everything in one compressed .npz."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    meta = {**meta, "format_version": FORMAT_VERSION}
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as file:
-        np.savez_compressed(file, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8), **arrays)
-    os.replace(tmp, path)
+    save_npz(path, {**meta, "format_version": FORMAT_VERSION}, arrays)
 
 
 def read(path: str | Path) -> TrainingRecord:
     """The record at `path`; RecordError if it cannot be read."""
     path = Path(path)
     try:
-        with np.load(path, allow_pickle=False) as file:
-            arrays = {name: file[name] for name in file.files}
-        meta = json.loads(arrays.pop("meta").tobytes())
+        meta, arrays = read_npz(path)
         version = meta["format_version"]
     except UNREADABLE as error:
-        reason = (str(error).splitlines() or [type(error).__name__])[0][:120]
-        raise RecordError(f"{path} is not a readable training record ({reason}).") from None
+        raise RecordError(f"{path} is not a readable training record ({first_line(error)}).") from None
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise RecordError(f"{path} has format version {version!r}; this code reads up to {FORMAT_VERSION}.")
     return TrainingRecord(meta, arrays)
@@ -182,9 +175,7 @@ def beside(checkpoint: str | Path, weights: str) -> TrainingRecord | None:
     """The record beside `checkpoint` made by the run that wrote its weights (hashed as `weights`);
     None when there is none, or when it belongs to other weights (a checkpoint changed since)."""
     path = record_path(checkpoint)
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
+    if (version := file_version(path)) is None:
         return None
-    record = _read_once(str(path), stat.st_mtime_ns, stat.st_size)
+    record = _read_once(str(path), *version)
     return record if record.weights == weights else None

@@ -3,6 +3,9 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+# What each task's network maps, inputs to outputs (the study note's structures of an RNN).
+STRUCTURES = {"sentiment": "many to one", "captioning": "one to many", "translation": "many to many"}
+
 
 @dataclass(frozen=True)
 class Shipped:

@@ -4,7 +4,6 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-import sentencepiece
 import torch
 from torch import nn
 
@@ -15,7 +14,7 @@ from models.encoder import RecurrentEncoder
 from models.errors import InputError
 from models.predictor import Predictor
 from models.settings import option
-from models.text import SPECIALS, VOCABS, Embedding, PieceVocab, Vocab, pad_batch, read_words
+from models.text import SPECIALS, VOCABS, Embedding, PieceVocab, Vocab, pad_batch, read_pieces, read_words
 
 # The sentiment page's examples by the language a model reads; every training run records them too
 # (its probes).
@@ -172,14 +171,7 @@ class SentimentPredictor(Predictor):
         """Words or syllables as a token list; pieces as the sentencepiece model that splits them."""
         if config.tokens != "pieces":
             return VOCABS[config.tokens](read_words(entry, config.vocab_size, cls.specials).tokens)
-        try:
-            vocab = PieceVocab(sentencepiece.SentencePieceProcessor(model_proto=entry["sentencepiece"]))
-        except (RuntimeError, TypeError, KeyError) as error:  # what sentencepiece raises on a damaged model
-            raise CheckpointError(
-                "its sentencepiece model cannot be read ({reason}).",
-                "checkpoint.pieces_unreadable",
-                reason=error,
-            ) from None
+        vocab = PieceVocab(read_pieces(entry))
         if len(vocab) != config.vocab_size or tuple(vocab.tokens[:2]) != cls.specials:
             raise CheckpointError(
                 "its {count} pieces do not fit an embedding of {size}.",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.atlas import Atlas, Readings
-from models.errors import Said
+from models.errors import Said, first_line
 
 MAX_VALUES = 20_000_000  # tokens x units over all texts: 80 MB as float32
 STATE = "states"  # the one state of its atlas
@@ -59,12 +59,11 @@ def read(data: bytes, name: str) -> States:
             _check_size(file.zip, name)
             arrays = {key: file[key] for key in (*REQUIRED, "labels") if key in file.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        reason = (str(error).splitlines() or [type(error).__name__])[0][:120]
         raise StatesError(
             "{name} is not a states file that can be read ({reason}).",
             "states.unreadable",
             name=name,
-            reason=reason,
+            reason=first_line(error),
         ) from None
     return _states(arrays, name)
 

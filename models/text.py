@@ -112,23 +112,7 @@ class PieceVocab(Vocab):
 
     @classmethod
     def learn(cls, texts: list[str], max_size: int) -> "PieceVocab":
-        model = io.BytesIO()
-        sentencepiece.SentencePieceTrainer.train(
-            sentence_iterator=iter(texts),
-            model_writer=model,
-            vocab_size=max_size,
-            model_type="unigram",
-            character_coverage=0.9995,
-            pad_id=PAD,
-            unk_id=UNK,
-            bos_id=-1,
-            eos_id=-1,
-            pad_piece=SPECIALS[PAD],
-            unk_piece=SPECIALS[UNK],
-            hard_vocab_limit=False,  # a small corpus may not support the full vocabulary
-            minloglevel=2,
-        )
-        return cls(sentencepiece.SentencePieceProcessor(model_proto=model.getvalue()))
+        return cls(learn_pieces(texts, max_size))
 
     def split(self, text: str, max_tokens: int | None = None) -> tuple[list[str], bool]:
         pieces = self.processor.encode(text.lower(), out_type=str)
@@ -142,6 +126,41 @@ class PieceVocab(Vocab):
         spans = [(start + (end - start > 1 and text[start].isspace()), end) for start, end in spans]
         cut = max_tokens is not None and len(spans) > max_tokens
         return spans[:max_tokens], cut
+
+
+def learn_pieces(
+    texts: Iterable[str], max_size: int, kind: str = "unigram", coverage: float = 0.9995, ends: bool = False
+) -> sentencepiece.SentencePieceProcessor:
+    """Sentencepiece pieces of `kind` ("unigram", "bpe") learned from `texts`, covering that share of
+    their characters: PAD and UNK first (with `ends`, BOS and EOS next), then at most `max_size` in
+    all; fewer where the texts support no more (compare `get_piece_size()`)."""
+    model = io.BytesIO()
+    sentencepiece.SentencePieceTrainer.train(
+        sentence_iterator=iter(texts),
+        model_writer=model,
+        vocab_size=max_size,
+        model_type=kind,
+        character_coverage=coverage,
+        pad_id=PAD,
+        unk_id=UNK,
+        bos_id=BOS if ends else -1,
+        eos_id=EOS if ends else -1,
+        pad_piece=SPECIALS[PAD],
+        unk_piece=SPECIALS[UNK],
+        hard_vocab_limit=False,  # a small corpus may not support the full vocabulary
+        minloglevel=2,
+    )
+    return sentencepiece.SentencePieceProcessor(model_proto=model.getvalue())
+
+
+def read_pieces(entry: dict) -> sentencepiece.SentencePieceProcessor:
+    """A checkpoint's sentencepiece model (its vocab entry's "sentencepiece" bytes)."""
+    try:
+        return sentencepiece.SentencePieceProcessor(model_proto=entry["sentencepiece"])
+    except (RuntimeError, TypeError, KeyError) as error:  # what sentencepiece raises on a damaged model
+        raise CheckpointError(
+            "its sentencepiece model cannot be read ({reason}).", "checkpoint.pieces_unreadable", reason=error
+        ) from None
 
 
 def _byte_to_character(text: str) -> list[int]:

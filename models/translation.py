@@ -17,7 +17,9 @@ from models.int8 import Int8Layers, tied_output
 from models.predictor import Decoder
 from models.search import Step, beam_search, connectivity, most_probable
 from models.settings import option
-from models.text import BOS, EOS, PAD, SPECIALS, Embedding, pad_batch
+from models.text import BOS, EOS, PAD, SPECIALS, Embedding, pad_batch, read_pieces
+
+BEAM_SIZE = 5  # the beam its page and the evaluation CLI translate with unless told otherwise
 
 # The translation page's examples, by source language; every training run also records the first
 # four (its probes).
@@ -178,23 +180,38 @@ class TranslationAnalysis:
         np.ndarray
     )  # [len(target_tokens), len(source_tokens)]: |d log p(piece) / d source embedding|
 
+    @property
+    def decoder_inputs(self) -> list[str]:
+        """The piece the decoder read at each step: BOS, then each piece it wrote before."""
+        return [SPECIALS[BOS], *self.target_tokens[:-1]]
+
+    def traced_states(self) -> dict[str, tuple[np.ndarray, list[str]]]:
+        """Every traced state by name ("encoder.layer0.forward.h", "decoder.h"): its values
+        [steps, units] and the pieces read at those steps; the hidden states first, each kind the
+        encoder's (layer by layer, forward then backward), then the decoder's."""
+        states = {f"encoder.{name}": (v, self.source_tokens) for name, v in self.encoder_states.items()}
+        states |= {name: (values, self.decoder_inputs) for name, values in self.decoder_states.items()}
+        order = sorted(states, key=lambda name: not name.endswith(".h"))  # stable: the traces' own order
+        return {name: states[name] for name in order}
+
+
+@dataclass(frozen=True)
+class EncoderStates:
+    source_tokens: list[str]
+    states: dict[str, np.ndarray]  # "layer0.forward.h" -> [len(source_tokens), hidden]
+    truncated: bool
+
 
 class TranslationPredictor(Decoder):
     task = "translation"
     config_class = TranslationConfig
     model_class = Seq2Seq
+    beam_size = BEAM_SIZE
 
     @classmethod
     def read_vocab(cls, entry: dict, config: TranslationConfig) -> sentencepiece.SentencePieceProcessor:
         """The sentencepiece model the checkpoint holds."""
-        try:
-            pieces = sentencepiece.SentencePieceProcessor(model_proto=entry["sentencepiece"])
-        except (RuntimeError, TypeError, KeyError) as error:  # what sentencepiece raises on a damaged model
-            raise CheckpointError(
-                "its sentencepiece model cannot be read ({reason}).",
-                "checkpoint.pieces_unreadable",
-                reason=error,
-            ) from None
+        pieces = read_pieces(entry)
         if pieces.get_piece_size() != config.vocab_size:
             raise CheckpointError(
                 "{count} pieces for a vocabulary of {size}.",
@@ -231,19 +248,20 @@ class TranslationPredictor(Decoder):
             unknown=repr(" ".join(unknown)),
         )
 
-    def too_long(self, length: int) -> InputError:
+    def too_long(self, **values) -> InputError:
         return InputError(
             "The beginning is {length} pieces long; translations here are under {limit}.",
             "translation.too_long",
-            length=length,
-            limit=self.max_output,
+            **values,
         )
 
     def _max_length(self, source_length: int, max_length: int | None) -> int:
         return max_length or min(2 * source_length + 10, self.config.max_target_tokens)
 
     @torch.inference_mode()
-    def translate(self, texts: list[str], beam_size: int = 5, max_length: int | None = None) -> list[str]:
+    def translate(
+        self, texts: list[str], beam_size: int = BEAM_SIZE, max_length: int | None = None
+    ) -> list[str]:
         """Translations of `texts`, decoded together (beam_size 1 is greedy)."""
         sources = [self.encode(text)[0] for text in texts]
         ids, lengths = pad_batch(sources)
@@ -253,7 +271,7 @@ class TranslationPredictor(Decoder):
 
     @torch.inference_mode()
     def analyze(
-        self, text: str, beam_size: int = 5, max_length: int | None = None, prefix: str = ""
+        self, text: str, beam_size: int = BEAM_SIZE, max_length: int | None = None, prefix: str = ""
     ) -> TranslationAnalysis:
         """Translate `text`, starting with the pieces of `prefix` (forced), and everything a page draws."""
         source, truncated = self.encode(text)
@@ -279,6 +297,14 @@ class TranslationPredictor(Decoder):
             alternatives=[[(self.vocab.id_to_piece(i), p) for i, p in row] for row in most_probable(logits)],
             connectivity=connections,
         )
+
+    @torch.inference_mode()
+    def encoder_states(self, text: str) -> EncoderStates:
+        """The encoder's states over `text` (both ways, for a bidirectional one), without decoding."""
+        source, truncated = self.encode(text)
+        states = self.model.encoder.trace(self.model.embedding(torch.tensor(source)))
+        pieces = [self.vocab.id_to_piece(i) for i in source]
+        return EncoderStates(pieces, {name: values.numpy() for name, values in states.items()}, truncated)
 
     def _explain(self, source: list[int], output: list[int]) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
         """`output` teacher-forced through the decoder after `source`: its logits [steps, vocab] as

@@ -8,6 +8,8 @@ from models.units import state_domain
 from ui import charts, navigation
 from ui.language import t
 
+EXAMPLE = "Ein Hund läuft über die grüne Wiese."
+
 navigation.setup(__file__)
 st.title(f":material/swap_horiz: {t('nav.bidirectional.title')}")
 st.markdown(t("bidirectional.intro"))
@@ -18,12 +20,11 @@ if not model.config.bidirectional:
     st.info(t("bidirectional.one_way", name=name))
     st.stop()
 with st.form("bidirectional_form"):
-    text = st.text_input(
-        t("bidirectional.sentence"), "Ein Hund läuft über die grüne Wiese.", key="bidirectional_text"
-    )
+    sentence = t("bidirectional.sentence")
+    text = ui.text_box(st.text_input, sentence, ui.SENTENCE, value=EXAMPLE, key="bidirectional_text")
     st.form_submit_button(t("bidirectional.encode"), type="primary")
 try:
-    result = ui.analyze(model, text, beam_size=1, max_length=1)
+    result = ui.analyze(model, text, how=type(model).encoder_states)
 except ValueError as error:
     st.warning(ui.message(error))
     st.stop()
@@ -46,6 +47,6 @@ for column, direction, seen in ((left, "forward", seen_forward), (right, "backwa
             t("bidirectional.read", direction=t(f"bidirectional.directions.{direction}"), step=step + 1)
         )
         st.html(charts.token_strip(tokens, seen))
-        values = result.encoder_states[name]
+        values = result.states[name]
         chart = charts.heatmap(values, tokens, domain=state_domain(name, values), title=name)
         st.vega_lite_chart(chart, width="stretch")

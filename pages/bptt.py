@@ -20,16 +20,17 @@ HIDDEN, INPUT = "‖dy/dh_k‖", "‖dy/dx_k‖"  # the gradients' norms, the ch
 
 
 def cell_name(cell: str) -> str:
-    """The cell as people call it (models.cells.CELL_NAMES), in the visitor's language; an upload by
-    its file name."""
-    return cell if upload.is_upload(cell) else t(f"bptt.cells.{cell}")
+    """A series' name: the cell as people call it, the Korean model, or an upload by its file name."""
+    if upload.is_upload(cell):
+        return cell
+    return t("bptt.cells.ko") if cell == "ko" else ui.cell_name(cell)
 
 
 navigation.setup(__file__)
 st.title(f":material/undo: {t('nav.bptt.title')}")
 st.markdown(t("bptt.intro"))
 with st.form("bptt_form"):
-    text = st.text_area(t("bptt.review"), EXAMPLE, height=100, key="bptt_text")
+    text = ui.text_box(st.text_area, t("bptt.review"), ui.REVIEW, value=EXAMPLE, height=100, key="bptt_text")
     st.form_submit_button(t("bptt.backpropagate"), type="primary")
 ui.upload_ui("sentiment", "bptt_upload")
 

@@ -7,18 +7,18 @@ import numpy as np
 import streamlit as st
 
 import ui
-from models.captioning import GALLERY, PHOTOS
+from models.captioning import GALLERY, MAX_WORDS, PHOTOS
+from models.checkpoint import trained_on
 from models.images import ImageError
 from models.regions import region_cell, region_names
 from models.text import SPECIALS, UNK, caption_words
-from models.units import UNIT_ORDERS, state_domain
+from models.units import state_domain
 from models.vision import GRID
 from ui import atlas, charts, downloads, navigation, pictures
 from ui.language import t
 
 SOURCES = {"Sample photos": "gallery", "Upload": "upload", "Camera": "camera"}  # value: catalogue name
 REGIONS = region_names()  # "A1" (top left) ... "G7", row by row, as the model's grid
-MAX_PREFIX = 200  # characters
 PHOTO_MB = 10  # the largest photo upload (the server takes checkpoints up to 50 MB)
 # The vocabulary's special tokens as a caption shows them (captioning.token.<name>): a person reads
 # "<unk>" as a glitch.
@@ -49,53 +49,39 @@ def model_ui() -> tuple[str, object]:
     return ui.model_picker("captioning", "captioning_model", bind=ui.LINK)
 
 
-def knowledge(name: str) -> str:
+def knowledge(model) -> str:
     """A sentence on what the model learned from, as its checkpoint records it."""
-    data = ui.checkpoint_info(name)["train"].get("args", {}).get("data", "")
+    data = " ".join(trained_on(model.info.get("train", {})))
     if Path(data).name.lower() == "flickr8k":  # the hub's jxie/flickr8k or a local copy
         return t("captioning.flickr8k")
     source = t("captioning.data_named", data=data) if data else t("captioning.data_unrecorded")
     return t("captioning.learned_from", source=source)
 
 
-def decoding_ui() -> tuple[int, int]:
+def decoding_ui(model) -> tuple[int, int]:
     """Beam size and maximum length."""
     left, right = st.columns(2)
-    beam_size = left.slider(
-        t("captioning.beam_size"),
-        1,
-        8,
-        3,
-        key="captioning_beam",
-        bind=ui.LINK,
-        help=t("captioning.beam_help"),
-    )
+    beam_size = ui.beam_size_ui(left, "captioning_beam", model.beam_size)
     max_length = right.slider(
-        t("captioning.max_length"), 3, 30, 20, key="captioning_max_length", bind=ui.LINK
+        t("captioning.max_length"), 3, MAX_WORDS, 20, key="captioning_max_length", bind=ui.LINK
     )
     return beam_size, max_length
+
+
+def linked_choice(widget, label: str, names: dict[str, str], key: str) -> str | None:
+    """`widget` (st.segmented_control or st.pills) choosing among `names` (value: its words, looked up
+    in this run), the first chosen at first, kept in the page's link."""
+    return widget(label, list(names), default=next(iter(names)), format_func=names.get, key=key, bind=ui.LINK)
 
 
 def input_ui() -> tuple[bytes | None, str | None]:
     """The chosen image's file bytes (None until there is one) and the sample photo's name (None for
     the user's own)."""
-    source = st.segmented_control(
-        t("captioning.image"),
-        list(SOURCES),
-        default=next(iter(SOURCES)),
-        format_func=lambda source: t(f"captioning.source.{SOURCES[source]}"),
-        key="captioning_source",
-        bind=ui.LINK,
-    )
+    sources = {source: t(f"captioning.source.{name}") for source, name in SOURCES.items()}
+    source = linked_choice(st.segmented_control, t("captioning.image"), sources, "captioning_source")
     if SOURCES.get(source, "gallery") == "gallery":
-        name = st.pills(
-            t("captioning.photo"),
-            list(PHOTOS),
-            default=next(iter(PHOTOS)),
-            format_func=lambda name: t(f"captioning.photos.{Path(PHOTOS[name]).stem}"),
-            key="captioning_photo",
-            bind=ui.LINK,
-        )
+        photos = {name: t(f"captioning.photos.{Path(file).stem}") for name, file in PHOTOS.items()}
+        name = linked_choice(st.pills, t("captioning.photo"), photos, "captioning_photo")
         st.caption(t("captioning.photo_sources"))
         return ((GALLERY / PHOTOS[name]).read_bytes() if name else None), name
     if SOURCES[source] == "upload":
@@ -148,14 +134,7 @@ def whatif_ui(image: np.ndarray) -> tuple[list[str], str]:
         on_select=functools.partial(toggle_region, chart_key),
         selection_mode=charts.REGION,
     )
-    prefix = st.text_input(
-        t("captioning.prefix"),
-        key="captioning_prefix",
-        bind=ui.LINK,
-        max_chars=MAX_PREFIX,
-        placeholder=t("captioning.prefix_placeholder"),
-        help=t("captioning.prefix_help"),
-    )
+    prefix = ui.beginning_ui(st, "captioning", t("captioning.prefix_placeholder"))
     st.button(t("captioning.back"), on_click=show_everything, disabled=not (hidden or prefix))
     return hidden, prefix
 
@@ -165,13 +144,13 @@ def whatif_result(model, picture, beam_size, max_length, prefix: str, hide: tupl
     if it cannot be made."""
     if not hide and not prefix.strip():
         return None
-    if len(prefix) > MAX_PREFIX:
-        st.warning(t("captioning.prefix_too_long", length=f"{len(prefix):,}", limit=MAX_PREFIX))
+    if len(prefix) > ui.BEGINNING:  # a beginning chosen among the likeliest words, not typed
+        st.warning(t("captioning.prefix_too_long", length=f"{len(prefix):,}", limit=ui.BEGINNING))
         return None
     try:
         return analyze(model, picture, beam_size, max_length, prefix, hide)
     except ValueError as error:  # an unknown or too long beginning, every cell hidden
-        st.warning(ui.as_written(ui.message(error)))
+        st.warning(ui.message(error))
         return None
 
 
@@ -294,19 +273,14 @@ def states_ui(result) -> None:
     st.subheader(t("captioning.states"))
     st.caption(t("captioning.states_caption"))
     names = sorted(result.states, key=lambda name: name != "h")
-    left, right = st.columns(2)
-    name = left.selectbox(
+    name = st.selectbox(
         t("captioning.state"), names, format_func=atlas.quantity_label, key="captioning_state"
-    )
-    order = right.selectbox(
-        t("captioning.order"), UNIT_ORDERS, format_func=charts.order_name, key="captioning_order"
     )
     values = result.states[name]
     chart = charts.heatmap(
         values,
         [readable(token) for token in result.tokens],
         domain=state_domain(name, values),
-        order=order,
         title=atlas.quantity_label(name),
         x_title=t("captioning.step_axis"),
     )
@@ -332,8 +306,8 @@ model_column, decoding_column = st.columns([1, 2])
 with model_column:
     name, model = model_ui()
 with decoding_column:
-    beam_size, max_length = decoding_ui()
-st.info(knowledge(name), icon=":material/school:")
+    beam_size, max_length = decoding_ui(model)
+st.info(knowledge(model), icon=":material/school:")
 picture, photo = input_ui()
 if picture is None:
     st.info(t("captioning.choose_photo"))

@@ -16,7 +16,7 @@ def toy():
 def letters_ui(letters: list[str]) -> str:
     """The letters to read, or a warning and st.stop() when there are none."""
     label = t("cell.letters", letters=", ".join(letters))
-    text = st.text_input(label, "hell", max_chars=12, key="cell_text").strip()
+    text = ui.text_box(st.text_input, label, 12, value="hell", key="cell_text").strip()
     if not text:
         st.warning(t("cell.no_letters"))
         st.stop()
@@ -31,7 +31,7 @@ text = letters_ui(model.letters)
 try:
     run = model.unfold(text)
 except ValueError as error:
-    st.warning(ui.as_written(ui.message(error)))
+    st.warning(ui.message(error))
     st.stop()
 step = st.slider(t("cell.step"), 1, len(text), 1, key="cell_step") if len(text) > 1 else 1
 

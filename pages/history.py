@@ -5,6 +5,7 @@ import streamlit as st
 
 import models
 import ui
+from models.checkpoint import kept_epochs
 from ui import charts, navigation
 from ui.language import t
 
@@ -20,13 +21,13 @@ st.title(f":material/monitoring: {t('nav.history.title')}")
 st.markdown(t("history.intro"))
 names = ui.checkpoint_names()
 if not names:
-    st.info(t("history.no_checkpoints", command="make train-sentiment"))
+    st.info(t("history.no_checkpoints", command=ui.first_command()))
     st.stop()
 name = st.selectbox(t("history.checkpoint"), names, key="history_checkpoint")
 try:
     train = ui.checkpoint_info(name)["train"]
 except models.CheckpointError as error:
-    st.error(ui.message(error))
+    ui.problem(error)
     st.stop()
 history = train.get("history")
 if not history:
@@ -48,6 +49,13 @@ for column, label in zip(st.columns(len(labels)), labels.values()):
     else:
         column.info(t("history.not_recorded", curve=label))
 best = max(history, key=lambda epoch: epoch["validation"]["score"])
-st.caption(t("history.kept", epoch=best["epoch"], score=f"{best['validation']['score']:.4f}"))
+kept = kept_epochs({"epochs": best["epoch"], **train})  # as the file records it, else its best epoch
+score = f"{best['validation']['score']:.4f}"
+if len(kept) == 1:
+    st.caption(t("history.kept", epoch=kept[0], score=score))
+else:
+    st.caption(t("history.kept_mean", first=kept[0], last=kept[-1], count=len(kept), score=score))
+if (clip := train.get("args", {}).get("clip")) is not None:
+    st.caption(t("history.clipped", clip=f"{clip:g}"))
 if "history_source" in train:
     st.caption(t("history.source", source=train["history_source"]))

@@ -9,7 +9,7 @@ import streamlit as st
 import ui
 from models import registry
 from models.record import FORMED_AUC, record_path
-from ui import charts, language, navigation
+from ui import charts, language, navigation, upload
 from ui.language import t
 from ui.record import (
     CURVES,
@@ -30,6 +30,9 @@ def model_ui():
     """The sentiment model whose training to replay, with its record (a message and a stop without)."""
     name, model = ui.model_picker("sentiment", "learning_model", bind=ui.LINK)
     record = model.dynamics
+    if record is None and upload.is_upload(name):
+        st.info(t("learning.no_record_uploaded", file=record_path(name).name))
+        st.stop()
     if record is None:
         st.info(
             t(
@@ -103,7 +106,7 @@ def scrub(model, record, playing: bool) -> None:
     heatmap = charts.heatmap(
         record.states(k, review),
         tokens,
-        order="atlas AUC",
+        order=charts.AUC_ORDER,
         ranking=ranking,
         title=t("learning.heatmap_title"),
     )
@@ -135,7 +138,7 @@ def atlas_link(model, unit: int) -> str:
     return "sentiment?" + urllib.parse.urlencode(params)
 
 
-def units_ui(model, record) -> None:
+def units_ui(model, record, uploaded: bool) -> None:
     st.subheader(t("learning.units_heading"))
     st.caption(t("learning.units_caption", threshold=FORMED_AUC, texts=f"{record.meta['held_out']:,}"))
     best = record.ranking()[:CURVES]
@@ -146,7 +149,7 @@ def units_ui(model, record) -> None:
             t("learning.unit"): u,
             "AUC": round(float(record.unit_auc[-1, u]), 3),
             t("learning.formed_at"): t("learning.never") if formed[u] < 0 else f"{formed[u]:,}",
-            t("learning.atlas"): atlas_link(model, u),
+            **({} if uploaded else {t("learning.atlas"): atlas_link(model, u)}),  # a link cannot carry a file
         }
         for u in best
     ]
@@ -204,5 +207,5 @@ st.title(f":material/school: {t('nav.learning.title')}")
 st.markdown(t("learning.intro"))
 name, model, record = model_ui()
 scrub_ui(model, record)
-units_ui(model, record)
+units_ui(model, record, upload.is_upload(name))
 cartography_ui(model, record)

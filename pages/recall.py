@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from models.cells import CELL_NAMES
-from models.recall import SYMBOLS, train_recall
+from models.files import file_version
+from models.recall import DISTRACTORS, SEED, STEPS, SYMBOLS, train_recall
 from ui import charts, navigation
 from ui.language import t
 from ui.navigation import ROOT
@@ -16,8 +17,9 @@ RECORDED = ROOT / "assets" / "recall-default.json"  # written by `python -m trai
 
 
 @st.cache_data(show_spinner=False)
-def recorded_run(modified: float) -> dict | None:
-    """The run training.recall recorded with the page's default settings; None if there is none."""
+def recorded_run(version: tuple[int, int] | None) -> dict | None:
+    """The run training.recall recorded with the page's default settings (read once per `version` of
+    the file); None if there is none."""
     try:
         return json.loads(RECORDED.read_text())
     except (OSError, ValueError):
@@ -39,9 +41,9 @@ def curves_chart(frame: pd.DataFrame, quantity: str, title: str) -> dict:
 def settings_ui() -> tuple[int, int, int, bool]:
     with st.form("recall_form"):
         left, middle, right = st.columns(3)
-        distractors = left.slider(t("recall.distractors"), 5, 100, 60, key="recall_n")
-        steps = middle.slider(t("recall.steps"), 50, 800, 400, 50, key="recall_steps")
-        seed = right.number_input(t("recall.seed"), 0, 999, 0, key="recall_seed")
+        distractors = left.slider(t("recall.distractors"), 5, 100, DISTRACTORS, key="recall_n")
+        steps = middle.slider(t("recall.steps"), 50, 800, STEPS, 50, key="recall_steps")
+        seed = right.number_input(t("recall.seed"), 0, 999, SEED, key="recall_seed")
         start = st.form_submit_button(t("recall.train"), type="primary")
     return distractors, steps, seed, start
 
@@ -74,7 +76,7 @@ def curves_ui(frame: pd.DataFrame) -> None:
 
 def recorded_ui() -> None:
     """The recorded run, or how to record it."""
-    run = recorded_run(RECORDED.stat().st_mtime if RECORDED.exists() else 0.0)
+    run = recorded_run(file_version(RECORDED))
     if run is None:
         st.info(t("recall.no_record", command="python -m training.recall"))
         return

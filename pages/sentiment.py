@@ -11,7 +11,7 @@ from models.pieces import piece_labels, written
 from models.sentiment import EXAMPLES, language
 from models.states import STATE, States, StatesError
 from models.text import WORD_START
-from models.units import UNIT_ORDERS, state_domain
+from models.units import state_domain
 from ui import charts, navigation, upload
 from ui.atlas import (
     counted,
@@ -77,7 +77,7 @@ def input_ui(reads: str) -> str:
     placeholder = t("sentiment.example_placeholder")
     ui.example_picker(examples(reads), "sentiment_example", "sentiment_text", placeholder)
     with st.form("sentiment_form"):
-        text = st.text_area(t("sentiment.review"), key="sentiment_text", height=120)
+        text = ui.text_box(st.text_area, t("sentiment.review"), ui.REVIEW, key="sentiment_text", height=120)
         st.form_submit_button(t("sentiment.read"), type="primary")
     return text
 
@@ -103,7 +103,7 @@ def mismatch_ui(model, text: str) -> None:
 
 def describe(name: str, model) -> str:
     """'sentiment (LSTM)'"""
-    return f"{name} ({t(f'sentiment.cell.{model.config.cell}')})"
+    return f"{name} ({ui.cell_name(model.config.cell)})"
 
 
 def verdict_ui(result, tokens: list[str], traces: dict[str, list[float]]) -> None:
@@ -130,37 +130,27 @@ def pieces_ui(model, tokens: list[str]) -> None:
     st.caption(t("sentiment.pieces", word=written(word), pieces=" ".join(piece_labels(word))))
 
 
-def state_picker(result, atlas: Atlas | None) -> tuple[str, str, str]:
-    """(layer.direction, quantity, unit order) chosen by the user. The boxes name their options with
-    names looked up here, in the visitor's language (a format function called outside the page's run,
-    as AppTest calls it, would not know that language)."""
+def state_picker(result) -> tuple[str, str]:
+    """(layer.direction, quantity) chosen by the user. The boxes name their options with names looked
+    up here, in the visitor's language (a format function called outside the page's run, as AppTest
+    calls it, would not know that language)."""
     streams = {stream: stream_name(stream) for stream in sorted({n.rsplit(".", 1)[0] for n in result.states})}
     first = next(iter(streams))
     quantities = {q: quantity_label(q) for q in QUANTITIES if f"{first}.{q}" in result.states}
-    orders = [*UNIT_ORDERS, *(["atlas AUC"] if atlas else [])]
-    order_names = {order: charts.order_name(order) for order in orders}
-    a, b, c = st.columns(3)
+    a, b = st.columns(2)
     stream = a.selectbox(
         t("sentiment.stream"), list(streams), format_func=streams.get, key="sentiment_stream"
     )
     quantity = b.selectbox(
         t("sentiment.quantity"), list(quantities), format_func=quantities.get, key="sentiment_quantity"
     )
-    order = c.selectbox(
-        t("sentiment.order"),
-        orders,
-        index=orders.index("clustered"),
-        format_func=order_names.get,
-        key="sentiment_order",
-        help=t("sentiment.order_help"),
-    )
-    return stream, quantity, order
+    return stream, quantity
 
 
 def heatmap_ui(result, tokens: list[str], atlas: Atlas | None) -> str:
     """The heatmap of the chosen quantity over the review's `tokens` (as shown); returns its name
     ("layer0.forward.h")."""
-    stream, quantity, order = state_picker(result, atlas)
+    stream, quantity = state_picker(result)
     name = f"{stream}.{quantity}"
     values = result.states[name]
     start = 0
@@ -175,12 +165,12 @@ def heatmap_ui(result, tokens: list[str], atlas: Atlas | None) -> str:
         values[window],
         tokens[window],
         domain=state_domain(quantity, values),
-        order=order,
-        ranking=atlas.ranking(name) if order == "atlas AUC" else None,
+        order=charts.AUC_ORDER if atlas else "clustered",
+        ranking=atlas.ranking(name) if atlas else None,
         title=state_name(name),
         height=HEATMAP_AXES + min(max(3 * values.shape[1], 160), 640),
     )
-    st.caption(t(f"atlas.quantity.{quantity}.meaning"))
+    st.caption(f"{t(f'atlas.quantity.{quantity}.meaning')} {t('sentiment.states.order')}")
     st.vega_lite_chart(
         chart,
         width="stretch",
@@ -206,7 +196,7 @@ def states_upload_ui() -> States | None:
     try:
         return upload.states_file(file)
     except StatesError as error:
-        st.error(ui.message(error))
+        ui.problem(error)
         return None
 
 
@@ -220,21 +210,11 @@ def own_window(own: States, snippet) -> tuple[list[str], np.ndarray, int]:
 
 def own_heatmap_ui(own: States) -> tuple[list[str], np.ndarray]:
     """One text of the file as a heatmap, its units in the chosen order; returns its tokens and values."""
-    a, b = st.columns([3, 1])
-    index = a.selectbox(
+    index = st.selectbox(
         t("sentiment.own_states.text"),
         range(len(own.tokens)),
         format_func=lambda i: " ".join(own.tokens[i][:12]),
         key="sentiment_states_text",
-    )
-    orders = [*UNIT_ORDERS, *(["atlas AUC"] if own.labelled else [])]
-    names = {order: charts.order_name(order) for order in orders}
-    order = b.selectbox(
-        t("sentiment.order"),
-        orders,
-        index=orders.index("clustered"),
-        format_func=names.get,
-        key="sentiment_states_order",
     )
     tokens, values = own.text(index)
     bound = float(np.abs(values).max()) or 1.0
@@ -242,8 +222,8 @@ def own_heatmap_ui(own: States) -> tuple[list[str], np.ndarray]:
         values[:MAX_HEATMAP_STEPS],
         tokens[:MAX_HEATMAP_STEPS],
         domain=(-bound, bound),
-        order=order,
-        ranking=own.atlas.ranking(STATE) if order == "atlas AUC" else None,
+        order=charts.AUC_ORDER if own.labelled else "clustered",
+        ranking=own.atlas.ranking(STATE) if own.labelled else None,
         height=HEATMAP_AXES + min(max(3 * values.shape[1], 160), 640),
     )
     if len(tokens) > MAX_HEATMAP_STEPS:
@@ -292,7 +272,7 @@ def own_pattern_ui(own: States, tokens: list[str], values: np.ndarray) -> None:
         format="%.3f",
         help=t("atlas.pattern.threshold_help"),
     )
-    span = "“" + " ".join(tokens[start : end + 1]) + "”"
+    span = ui.quote(" ".join(tokens[start : end + 1]))  # the file's own tokens, as written
     pattern = units_on(values[start : end + 1], threshold)
     if not pattern:
         st.info(t("atlas.pattern.none", threshold=f"{threshold:.3f}", span=span))
@@ -325,6 +305,32 @@ def own_states_ui(own: States) -> None:
     own_pattern_ui(own, tokens, values)
 
 
+@st.fragment
+def states_ui(name: str, model, result, tokens: list[str]) -> None:
+    """The hidden state and its units: heatmap, ranking, unit atlas, pattern search, gates. A fragment:
+    a click in it (a unit picked on the heatmap, another quantity) reruns this section, not the
+    review's reading above."""
+    atlas = ui.load_atlas(model)
+    st.subheader(t("sentiment.states.title"))
+    st.caption(t("sentiment.states.caption"))
+    pieces_ui(model, result.tokens)
+    shown = heatmap_ui(result, tokens, atlas)
+    if atlas is None:
+        one_unit_ui(model, result, result.states[shown])
+    else:
+        state = ranking_ui(atlas)
+        if model.dynamics is not None:
+            st.page_link(
+                "pages/learning.py",
+                label=t("sentiment.how_it_learned"),
+                icon=":material/school:",
+                query_params={"learning_model": name, **link_params()},
+            )
+        unit_atlas_ui(model, result, atlas, state)
+        pattern_ui(model, result, atlas, state)
+    saturation_ui(model, result, atlas, shown.rsplit(".", 1)[0])
+
+
 navigation.setup(__file__)
 st.title(f":material/reviews: {t('sentiment.title')}")
 st.markdown(t("sentiment.intro"))
@@ -343,22 +349,4 @@ tokens = token_labels(model, result.tokens)
 readers = {name: model, **{other: ui.load_model(other, "sentiment") for other in compared}}
 traces = {describe(key, reader): ui.analyze(reader, text).step_positive for key, reader in readers.items()}
 verdict_ui(result, tokens, traces)
-atlas = ui.load_atlas(model)
-st.subheader(t("sentiment.states.title"))
-st.caption(t("sentiment.states.caption"))
-pieces_ui(model, result.tokens)
-shown = heatmap_ui(result, tokens, atlas)
-if atlas is None:
-    one_unit_ui(model, result, result.states[shown])
-else:
-    state = ranking_ui(atlas)
-    if model.dynamics is not None:
-        st.page_link(
-            "pages/learning.py",
-            label=t("sentiment.how_it_learned"),
-            icon=":material/school:",
-            query_params={"learning_model": name, **link_params()},
-        )
-    unit_atlas_ui(model, result, atlas, state)
-    pattern_ui(model, result, atlas, state)
-saturation_ui(model, result, atlas, shown.rsplit(".", 1)[0])
+states_ui(name, model, result, tokens)

@@ -8,6 +8,8 @@ from models import dynamics
 from ui import charts, navigation
 from ui.language import t
 
+TYPED = 400  # characters of typed numbers: 40 steps of them, and room to spare
+
 navigation.setup(__file__)
 st.title(f":material/timeline: {t('nav.state.title')}")
 st.markdown(t("state.intro"))
@@ -24,7 +26,7 @@ with left:
     )
     typed = ""
     if signal == "typed":
-        typed = st.text_input(t("state.typed"), "1 0 0 2 0 0 -1", key="state_typed")
+        typed = ui.text_box(st.text_input, t("state.typed"), TYPED, value="1 0 0 2 0 0 -1", key="state_typed")
     steps = st.slider(t("state.steps"), 2, 40, 12, key="state_steps")
     a = st.slider(t("state.a"), -1.5, 1.5, 0.5, 0.05, key="state_a")
     b = st.slider(t("state.b"), -1.5, 1.5, 0.5, 0.05, key="state_b")
@@ -41,7 +43,7 @@ with left:
 try:
     u = dynamics.input_signal(signal or "pulse", steps, typed)
 except ValueError as error:
-    st.warning(ui.as_written(ui.message(error)))
+    st.warning(ui.message(error))
     st.stop()
 if signal == "typed" and not u.any():
     left.info(t("state.all_zero"))

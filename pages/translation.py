@@ -6,8 +6,8 @@ import numpy as np
 import streamlit as st
 
 import ui
+from models.checkpoint import trained_on
 from models.pieces import piece_labels, special_pieces, written
-from models.text import BOS, SPECIALS
 from models.translation import EXAMPLES
 from models.units import state_domain
 from ui import atlas, charts, downloads, navigation
@@ -17,17 +17,10 @@ LANGUAGES = ("de", "en", "fr", "cs")  # the languages the catalogue names (trans
 DATA = ("multi30k", "tatoeba_eng_deu")  # the training data it describes (translation.data.<name>)
 VIEWS = {"Attention and connectivity": "alignment", "Hidden states": "states", "Final beam": "beam"}
 WIDE = 36  # input pieces beyond which the two matrices stand one under the other
-QUOTED = 60  # characters of a beginning quoted back
-# The longest text a box takes: far more than the model reads, short enough for a link that opens.
-TYPED = 2000
 
 
 def language(code: str) -> str:
     return t(f"translation.language.{code}") if code in LANGUAGES else code
-
-
-def quoted(text: str) -> str:
-    return f"“{text if len(text) <= QUOTED else text[: QUOTED - 1] + '…'}”"
 
 
 def analyze(model, text: str, beam_size: int, prefix: str):
@@ -42,9 +35,7 @@ def data_name(spec: str) -> str:
 
 def learned_from(model) -> str:
     """The training data in a reader's words, from the checkpoint's recorded command."""
-    specs = model.info.get("train", {}).get("args", {}).get("data", [])
-    specs = [specs] if isinstance(specs, str) else specs  # checkpoints written before --data took a list
-    described = [data_name(spec) for spec in specs]
+    described = [data_name(spec) for spec in trained_on(model.info.get("train", {}))]
     if not described:
         return t("translation.data_unrecorded")
     return t("translation.learned_from", data=t("translation.data_and").join(described))
@@ -76,38 +67,24 @@ def examples_ui(model) -> None:
 
 
 def input_ui(model) -> tuple[str, int, str]:
-    """The sentence, the beam size and the beginning the translation is made to start with."""
+    """The sentence, the beam size and the beginning the translation is made to start with, as typed."""
     target = language(model.config.tgt)
     with st.form("translation_form"):
         read = t("translation.sentence_help", count=model.config.max_source_tokens)
-        text = st.text_area(
+        text = ui.text_box(
+            st.text_area,
             t("translation.sentence"),
+            ui.SENTENCE,
+            read,
             key="translation_text",
             height=80,
-            max_chars=TYPED,
             bind=ui.LINK,
-            help=read,
         )
         left, right = st.columns([1, 2])
-        beam_size = left.slider(
-            t("translation.beam_size"),
-            1,
-            8,
-            5,
-            key="translation_beam",
-            bind=ui.LINK,
-            help=t("translation.beam_help"),
-        )
-        prefix = right.text_input(
-            t("translation.prefix"),
-            key="translation_prefix",
-            bind=ui.LINK,
-            max_chars=TYPED,
-            placeholder=t("translation.prefix_placeholder", language=target),
-            help=t("translation.prefix_help"),
-        )
+        beam_size = ui.beam_size_ui(left, "translation_beam", model.beam_size)
+        prefix = ui.beginning_ui(right, "translation", t("translation.prefix_placeholder", language=target))
         st.form_submit_button(t("translation.translate"), type="primary")
-    return text, beam_size, prefix.strip()
+    return text, beam_size, prefix
 
 
 def translation_ui(result, heading: str, compared_with=None) -> None:
@@ -120,7 +97,7 @@ def translation_ui(result, heading: str, compared_with=None) -> None:
 
 
 def results_ui(own, forced, prefix: str) -> None:
-    """The model's own translation, and beside it the one made to start with `prefix`."""
+    """The model's own translation, and beside it the one made to start with `prefix` (as typed)."""
     if forced is None:
         translation_ui(own, t("translation.own"))
         return
@@ -128,7 +105,7 @@ def results_ui(own, forced, prefix: str) -> None:
     with left:
         translation_ui(own, t("translation.own"))
     with right:
-        heading = t("translation.forced", beginning=ui.as_written(quoted(prefix)))
+        heading = t("translation.forced", beginning=ui.quote(prefix))
         translation_ui(forced, heading, compared_with=own)
 
 
@@ -179,13 +156,9 @@ def alignment_ui(result) -> None:
 
 
 def traced_states(result) -> dict[str, tuple[np.ndarray, list[str]]]:
-    """Every traced state by name: its values [steps, units] and the pieces read at those steps."""
-    source = piece_labels(result.source_tokens)
-    read = piece_labels([SPECIALS[BOS], *result.target_tokens[:-1]])  # the decoder reads its last output
-    states = {f"encoder.{name}": (values, source) for name, values in result.encoder_states.items()}
-    states |= {name: (values, read) for name, values in result.decoder_states.items()}
-    order = sorted(states, key=lambda n: (not n.endswith(".h"), n.startswith("decoder"), "backward" in n, n))
-    return {name: states[name] for name in order}
+    """Every traced state by name, in the analysis' order: its values [steps, units] and the labels
+    of the pieces read at those steps."""
+    return {name: (values, piece_labels(read)) for name, (values, read) in result.traced_states().items()}
 
 
 def state_name(name: str) -> str:
@@ -242,7 +215,8 @@ def views_ui(result, forced: bool) -> None:
 
 
 def analyses(model, text: str, beam_size: int, prefix: str):
-    """The model's own analysis and, for a beginning, the forced one (None if it cannot be written)."""
+    """The model's own analysis and, for a beginning (`prefix` as typed), the forced one (None if it
+    cannot be written)."""
     try:
         own = analyze(model, text, beam_size, "")
     except ValueError as error:
@@ -251,15 +225,9 @@ def analyses(model, text: str, beam_size: int, prefix: str):
     if own.truncated:
         st.info(t("translation.truncated", count=len(own.source_tokens)))
     try:
-        return own, analyze(model, text, beam_size, prefix) if prefix else None
+        return own, analyze(model, text, beam_size, prefix.strip()) if prefix.strip() else None
     except ValueError as error:
-        st.warning(
-            t(
-                "translation.cannot_start",
-                beginning=ui.as_written(quoted(prefix)),
-                reason=ui.as_written(ui.message(error)),
-            )
-        )
+        st.warning(t("translation.cannot_start", beginning=ui.quote(prefix), reason=ui.message(error)))
         return own, None
 
 

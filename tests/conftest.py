@@ -22,6 +22,10 @@ from models.translation import Seq2Seq, TranslationConfig, TranslationPredictor
 from training import atlas as build
 from training.translation import train_sentencepiece
 
+# One torch thread, as the app computes every answer: a test's own analysis then matches the page's
+# to the last bit.
+torch.set_num_threads(1)
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SENTENCES = [
@@ -244,6 +248,13 @@ def inside_page(monkeypatch, folder, page: str) -> AppTest:
     at = open_page(monkeypatch, folder, f"pages/{page}.py")
     assert not at.exception, at.exception
     return at
+
+
+def without_checkpoint(monkeypatch, folder, path: str) -> str:
+    """What the page `path` says on a folder without its checkpoint: its messages, never a traceback."""
+    at = open_page(monkeypatch, folder, path)
+    assert not at.exception, at.exception
+    return " ".join(message.value for message in [*at.error, *at.warning, *at.info])
 
 
 @pytest.fixture(scope="session")

@@ -75,3 +75,13 @@ def test_no_shipped_checkpoint_is_named_outside_the_registry():
                 ):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}")
     assert not found, "name shipped checkpoints through models.registry: " + "; ".join(found)
+
+
+def test_the_docker_image_copies_everything_the_app_reads():
+    """The app's own packages (those app.py, pages, ui and models import) and the folders it reads."""
+    files = [ROOT / "app.py", *(p for f in ("pages", "ui", "models") for p in (ROOT / f).glob("*.py"))]
+    local = {name for path in files for name in imported(path) if (ROOT / name).is_dir()}
+    copied = {
+        line.split()[1] for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY")
+    }
+    assert local | {"app.py", "pages", "locales", "assets", "checkpoints", ".streamlit"} <= copied

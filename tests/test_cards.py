@@ -14,7 +14,7 @@ from models.atlas import atlas_path
 from models.captioning import CaptioningConfig
 from models.sentiment import SentimentConfig
 from models.translation import TranslationConfig
-from tests.conftest import ROOT, SHARED_DATA, write_sentiment_data
+from tests.conftest import ROOT, SHARED_DATA, tiny_sentiment, write_sentiment_data
 from training import card, sentiment
 from training.captioning import CaptioningTraining
 from training.sentiment import SentimentTraining
@@ -126,3 +126,43 @@ def test_check_names_a_stale_card(tmp_path):
     card.card_path(out).write_text(f"{card.BEGIN}\n| parameters | 12 |\n{card.END}\nprose\n")
     with pytest.raises(SystemExit, match=str(Path(out).with_suffix(".md"))):
         card.main([str(out), "--check"])
+
+
+def carded(folder: Path, name: str, **train) -> str:
+    """The generated card of a tiny sentiment checkpoint at folder/checkpoints/<name>.pt whose
+    training record says `train` (a run of three epochs unless told otherwise)."""
+    path = folder / "checkpoints" / f"{name}.pt"
+    path.parent.mkdir(exist_ok=True)
+    predictor = tiny_sentiment()
+    args = {"data": ["mine.csv"], "epochs": 3, "average": 1, "seed": 0, **train.pop("args", {})}
+    history = [
+        {"epoch": e, "train_loss": 0.7, "grad_norm": 0.4, "validation": {"score": 0.5 + e / 10}}
+        for e in (1, 2, 3)
+    ]
+    record = {"command": "python -m training.sentiment", "args": args, "epochs": 3, "steps": 9}
+    record |= {"wall_time_s": 1, "history": history, **train}
+    metrics = {"split": "validation", "mine": {"accuracy": 0.8, "examples": 6}, "score": 0.8}
+    card.ckpt.save(path, {**predictor.to_checkpoint(), "train": record, "metrics": metrics})
+    return card.generated(path)
+
+
+def test_a_card_of_averaged_weights_says_they_are_the_mean_of_those_epochs(tmp_path):
+    averaged = carded(tmp_path, "mine", args={"average": 2})
+    assert "Keeps the mean of epochs 2-3 of 3 (`average` 2)" in averaged
+    assert "validation scores the mean of its weights and those of up to 1 epoch before it" in averaged
+    assert "Best epoch" not in averaged
+    assert "Best epoch 3 of 3 by the validation score" in carded(tmp_path, "other")
+
+
+def test_a_card_names_the_make_target_only_for_a_shipped_file_its_target_wrote(tmp_path):
+    own = carded(tmp_path, "sentiment", by_make=False)  # one's own data, at the shipped model's path
+    assert "make train-sentiment" not in own and "The command below rebuilt this file" in own
+    assert "`make train-sentiment` rebuilds this file" in carded(tmp_path, "sentiment", by_make=True)
+    assert "make train-" not in carded(tmp_path, "mine", by_make=True)  # no shipped model of that name
+
+
+def test_a_card_says_when_the_vocabulary_came_out_smaller_than_asked(tmp_path):
+    text = carded(tmp_path, "mine", args={"vocab_size": 8000})
+    built = tiny_sentiment().config.vocab_size
+    assert f"| vocabulary | {built:,} entries (`vocab_size` asked for 8,000" in text
+    assert f"(sentiment, {card.registry.STRUCTURES['sentiment']})" in text

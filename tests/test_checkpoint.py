@@ -64,6 +64,24 @@ def test_dict_without_our_keys(tmp_path):
 def test_wrong_task(tmp_path):
     path = save_sentiment(tmp_path / "s.pt", tiny_sentiment())
     assert "not 'translation'" in failure(path, "translation")
+    with pytest.raises(models.CheckpointError) as error:  # the one check, with the command that fixes it
+        models.load(path, task="translation")
+    assert error.value.key == "checkpoint.other_task"
+    assert error.value.values["command"] == f"python -m training.translation --out {path}"
+    assert f"`python -m training.translation --out {path}`" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "epochs, average, kept", [(5, 1, [5]), (2, 2, [1, 2]), (4, 2, [3, 4]), (1, 3, [1]), (6, None, [6])]
+)
+def test_kept_epochs_are_the_best_one_or_the_mean_of_it_and_those_before(epochs, average, kept):
+    args = {} if average is None else {"average": average}  # None: a run from before --average
+    assert list(checkpoint.kept_epochs({"epochs": epochs, "args": args})) == kept
+
+
+def test_kept_epochs_of_a_record_without_them_is_its_history_s_best():
+    history = [{"epoch": e, "validation": {"score": s}} for e, s in ((1, 0.5), (2, 0.7), (3, 0.6))]
+    assert list(checkpoint.kept_epochs({"history": history})) == [2]
 
 
 def test_newer_format_version(tmp_path):
@@ -128,6 +146,7 @@ def test_interrupted_save_keeps_the_old_file(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         save_sentiment(path, tiny_sentiment(seed=1))
     assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["s.pt"]  # the half-written file is gone too
 
 
 def test_every_predictor_is_a_predictor(fixture_checkpoints):

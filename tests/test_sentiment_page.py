@@ -26,13 +26,11 @@ def test_sentiment_page_reads_the_example_first_then_a_review(monkeypatch, fixtu
     assert not at.exception
     assert any("9 tokens read" in c.value for c in at.caption)
     assert heatmap(at)["title"] == "hidden state h_t, layer 0 forward"
-    assert heatmap(at)["encoding"]["y"]["title"] == "unit (clustered)"
+    assert heatmap(at)["params"][0]["value"] == "place in clustered"  # no atlas: no AUC order
     at.selectbox(key="sentiment_quantity").set_value("forget_gate").run()
-    at.selectbox(key="sentiment_order").set_value("variance").run()
     spec = heatmap(at)
     assert spec["title"] == "forget gate f_t, layer 0 forward"
     assert spec["encoding"]["color"]["scale"]["domain"] == [0.0, 1.0]
-    assert spec["encoding"]["y"]["title"] == "unit (variance)"
     at.number_input(key="sentiment_unit").set_value(2).run()
     assert not at.exception
     assert at.html[0].value.count("<span") == 9  # every token coloured by unit 2
@@ -78,12 +76,19 @@ def test_sentiment_atlas_ranks_units_and_shows_one_on_first_load(monkeypatch, at
     assert "input gate i_t" in titles  # the gates' saturation over held-out texts
 
 
-def test_sentiment_heatmap_orders_units_by_atlas_auc(monkeypatch, atlas_checkpoints):
+def test_sentiment_heatmap_orders_units_in_the_browser_starting_with_atlas_auc(
+    monkeypatch, atlas_checkpoints
+):
     at = open_page(monkeypatch, atlas_checkpoints, "pages/sentiment.py")
-    at.selectbox(key="sentiment_order").set_value("atlas AUC").run()
-    spec = json.loads(at.get("vega_lite_chart")[1].proto.spec)
+    heatmap = at.get("vega_lite_chart")[1]
+    spec, data = json.loads(heatmap.proto.spec), chart_rows(heatmap)
+    order = next(param for param in spec["params"] if param["name"] == "unit_order")
+    assert order["bind"]["labels"] == ["index", "mean activation", "variance", "clustered", "atlas AUC"]
+    assert order["value"] == "place in atlas AUC" and spec["transform"][0]["calculate"] == "datum[unit_order]"
+    assert spec["encoding"]["y"]["sort"] == {"field": "place", "op": "min"}
     atlas = models.load(atlas_checkpoints / "sentiment.pt").atlas
-    assert spec["encoding"]["y"]["sort"] == [unit.index for unit in atlas.units("layer0.forward.h")]
+    places = data.groupby("unit")["place in atlas AUC"].first().sort_values()
+    assert list(places.index) == [unit.index for unit in atlas.units("layer0.forward.h")]
     at.selectbox(key="sentiment_atlas_state").set_value("layer0.forward.c").run()
     assert not at.exception and at.metric[1].value.endswith("of 6")
 
@@ -151,8 +156,8 @@ def test_sentiment_page_long_text_is_windowed(monkeypatch, fixture_checkpoints):
 def test_sentiment_page_without_checkpoint_shows_the_fix(monkeypatch, tmp_path):
     at = open_page(monkeypatch, tmp_path, "pages/sentiment.py")
     assert not at.exception
-    assert "No checkpoint" in at.error[0].value
-    assert "make train-sentiment" in at.info[0].value
+    assert not at.error and len(at.warning) == 1  # missing: a warning, with the command that fixes it
+    assert "No checkpoint" in at.warning[0].value and "`make train-sentiment`" in at.warning[0].value
 
 
 def test_switching_the_language_keeps_the_typed_review(monkeypatch, fixture_checkpoints):

@@ -1,5 +1,8 @@
 """The translation model: one decoder step for training and decoding, greedy and beam search."""
 
+import json
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -9,7 +12,9 @@ from models.cells import trace_layer
 from models.checkpoint import save
 from models.search import beam_search, greedy
 from models.text import BOS, pad_batch
-from tests.conftest import PAIRS, tiny_translation
+from models.translation import TranslationPredictor
+from tests.conftest import PAIRS, tiny_translation, write_translation_data
+from training import card, evaluate, translation
 
 SOURCES = [source for source, _ in PAIRS]
 
@@ -102,3 +107,28 @@ def test_checkpoint_round_trip(tmp_path):
     loaded = models.load(tmp_path / "t.pt", "translation")
     assert (loaded.config.src, loaded.config.tgt) == ("de", "en")
     assert loaded.translate(SOURCES, beam_size=3) == predictor.translate(SOURCES, beam_size=3)
+
+
+def test_own_parallel_text_says_its_cut_vocabulary_and_every_score_names_its_beam(
+    tmp_path, monkeypatch, capsys
+):
+    """What a new user meets training on a small corpus of their own, at the shipped model's path."""
+    monkeypatch.delenv("MAKELEVEL", raising=False)  # as typed, not run by a make target
+    folder = write_translation_data(tmp_path)
+    out = tmp_path / "checkpoints" / "translation-de-en.pt"
+    small = ["--embedding-dim", "8", "--hidden-dim", "8", "--decoder-dim", "8", "--max-steps", "1"]
+    translation.main(["--data", str(folder), "--out", str(out), "--vocab-size", "8000", *small])
+    built = models.load(out, "translation").config.vocab_size
+    printed = capsys.readouterr().out
+    assert built < 8000 and f"sentencepiece learned {built:,}" in printed and "8,000 pieces" in printed
+    assert re.search(r"epoch 1: train loss [\d.]+, validation at beam 1 ", printed)
+    written = card.card_path(out).read_text()
+    assert f"| vocabulary | {built:,} entries (`vocab_size` asked for 8,000" in written
+    assert (
+        "Each epoch's validation decodes at beam 1." in written
+        and "On multi30k 6 sentences, beam 1." in written
+    )
+    assert "make train-translation-de-en" not in written  # its own data: the command that made it
+    evaluate.main([str(out), "--data", str(folder)])
+    metrics = json.loads(capsys.readouterr().out)["metrics"]
+    assert metrics["beam_size"] == metrics["multi30k"]["beam_size"] == TranslationPredictor.beam_size == 5

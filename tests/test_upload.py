@@ -1,8 +1,12 @@
 """A visitor's own checkpoint, uploaded: refused with one clear line when it cannot be used (nothing
 in it ever runs), else read, named and analysed on every model page, for that visitor only."""
 
+import gzip
+import hashlib
 import io
+import json
 import re
+import threading
 
 import numpy as np
 import pytest
@@ -10,11 +14,13 @@ import torch
 
 import models
 from models import checkpoint, states
-from models.atlas import Unit
+from models.atlas import Unit, atlas_path
 from models.errors import Said
+from models.record import record_path
 from models.states import StatesError
 from models.translation import EXAMPLES
-from tests.conftest import app, chart_rows, save_sentiment, tiny_sentiment
+from tests.conftest import app, chart_rows, save_sentiment, tiny_sentiment, write_sentiment_data
+from tests.test_training import train
 from ui import upload
 
 HANGUL = re.compile("[\uac00-\ud7a3]")
@@ -39,7 +45,7 @@ def saved(value) -> bytes:
 def refusal(data: bytes, task: str | None = None) -> Said:
     with pytest.raises(models.CheckpointError) as error:
         models.load(upload.FOLDER / "0123" / "mine.pt", task, data=data)
-    assert "<uploaded>" not in str(error.value)  # named by its file name, as the visitor knows it
+    assert str(upload.FOLDER) not in str(error.value)  # named by its file name, as the visitor knows it
     return error.value
 
 
@@ -140,7 +146,8 @@ def test_the_sentiment_page_reads_with_the_upload_and_names_it(monkeypatch, fixt
     at = opened(monkeypatch, fixture_checkpoints, "sentiment")
     send(at, "sentiment_model_upload", "mine.pt", (fixture_checkpoints / "sentiment-rnn.pt").read_bytes())
     assert "mine.pt (vanilla RNN)" in set(chart_rows(at.get("vega_lite_chart")[0])["model"])
-    assert any("uploaded model" in info.value for info in at.info)  # no atlas here, and why
+    assert any("no atlas yet" in info.value for info in at.info)  # and a button that builds one
+    assert at.button(key="upload_build_atlas")
 
 
 def test_the_bptt_page_backpropagates_through_an_upload(monkeypatch, fixture_checkpoints):
@@ -246,9 +253,6 @@ def test_the_sentiment_page_shows_a_states_file(monkeypatch, fixture_checkpoints
     at = opened(monkeypatch, fixture_checkpoints, "sentiment")
     send(at, "sentiment_states_upload", "mine.npz", states_bytes(labelled))
     assert "Inside mine.npz" in [subheader.value for subheader in at.subheader]
-    assert at.selectbox(key="sentiment_states_order").options[-1] == (
-        "atlas AUC" if labelled else "clustered"
-    )
     assert (at.get("vega_lite_chart")[0].key, len(at.get("vega_lite_chart"))) == (
         "sentiment_states_heatmap",
         2 if labelled else 1,  # the ranking's chart
@@ -262,3 +266,110 @@ def test_a_refused_states_file_says_why_in_korean(monkeypatch, fixture_checkpoin
     at = opened(monkeypatch, fixture_checkpoints, "sentiment", "ko")
     send(at, "sentiment_states_upload", "mine.npz", states_bytes(labels=np.array([1, 2, 0])))
     assert HANGUL.search(at.error[0].value) and "mine.npz" in at.error[0].value
+
+
+# The atlas built for an uploaded sentiment model, and the training record sent with one
+
+
+@pytest.fixture
+def heldout(tmp_path, monkeypatch):
+    """A few held-out reviews of each label in place of the ones the app ships."""
+    rows = [
+        {"text": text, "label": label, "source": "fixture"}
+        for text, label in [("a great film", 1), ("dull and long", 0), ("not bad at all !", 1)] * 4
+        + [("terrible , just terrible", 0)] * 4
+    ]
+    with gzip.open(tmp_path / "heldout-en.jsonl.gz", "wt") as file:
+        file.write("\n".join(json.dumps(row) for row in rows))
+    monkeypatch.setattr(upload, "HELDOUT", tmp_path)
+
+
+def test_the_shipped_held_out_texts_have_both_labels_in_both_languages():
+    for language in ("en", "ko"):
+        corpus = upload.heldout(language)
+        assert 1000 <= len(corpus.texts) <= 2000 and sorted(set(corpus.labels)) == [0, 1], language
+
+
+def test_an_upload_gets_its_atlas_built_on_demand_once_for_every_visitor(
+    monkeypatch, fixture_checkpoints, heldout
+):
+    at = opened(monkeypatch, fixture_checkpoints, "sentiment")
+    data = (fixture_checkpoints / "sentiment-gru.pt").read_bytes()
+    send(at, "sentiment_model_upload", "mine.pt", data)
+    assert "Units that carry the verdict" not in [subheader.value for subheader in at.subheader]
+    at.button(key="upload_build_atlas").click().run(timeout=60)
+    assert not at.exception and not at.error
+    assert "Units that carry the verdict" in [subheader.value for subheader in at.subheader]
+    built = upload.UPLOADS.cached(hashlib.sha256(data).hexdigest())
+    assert atlas_path(built.path).is_file() and built.atlas.meta["checkpoint"] == "mine.pt"
+    other = app(monkeypatch, fixture_checkpoints).run().switch_page("pages/sentiment.py").run()
+    send(other, "sentiment_model_upload", "theirs.pt", data)  # the same bytes: the same atlas, no button
+    assert "Units that carry the verdict" in [subheader.value for subheader in other.subheader]
+    assert "upload_build_atlas" not in [button.key for button in other.button]
+
+
+def test_atlas_builds_wait_in_one_line_across_visitors(monkeypatch, fixture_checkpoints):
+    release = threading.Event()
+    monkeypatch.setattr(upload, "_build", lambda job: release.wait(30))
+    first, second = (
+        models.load(fixture_checkpoints / f"{name}.pt") for name in ("sentiment", "sentiment-gru")
+    )
+    building = upload.build(first)
+    waiting = upload.build(second)
+    assert upload.build(first) is building  # a second visitor with the same model joins its build
+    assert (upload.ahead(building), upload.ahead(waiting)) == (0, 1)
+    release.set()
+    assert waiting.finished.wait(30) and building.finished.is_set() and upload.ahead(waiting) == 0
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory) -> dict[str, bytes]:
+    """A tiny trained model and its training record, as the training script wrote them."""
+    folder = tmp_path_factory.mktemp("recorded")
+    data = [str(p) for p in write_sentiment_data(tmp_path_factory.mktemp("data"))]
+    train(data, folder / "s.pt", "--epochs", "1", "--cartography", "20")
+    return {"pt": (folder / "s.pt").read_bytes(), "record": record_path(folder / "s.pt").read_bytes()}
+
+
+def send_files(at, key: str, files: list[tuple[str, bytes]]):
+    at.file_uploader(key=key).set_value(
+        [(name, data, "application/octet-stream") for name, data in files]
+    ).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_record_sent_with_its_checkpoint_replays_its_training(monkeypatch, fixture_checkpoints, recorded):
+    at = opened(monkeypatch, fixture_checkpoints, "learning")
+    files = [("mine.pt", recorded["pt"]), ("mine.record.npz", recorded["record"])]
+    send_files(at, "learning_model_upload", files)
+    assert at.selectbox(key="learning_model").value == "mine.pt" and not at.error
+    assert "Units forming" in [subheader.value for subheader in at.subheader]
+    assert upload.UPLOADS.cached(hashlib.sha256(recorded["pt"]).hexdigest()).dynamics.texts
+
+
+@pytest.mark.parametrize(
+    ("files", "says"),
+    [
+        ([("mine.pt", "sentiment-gru"), ("mine.record.npz", "record")], "another training run than the one"),
+        ([("mine.pt", "pt"), ("mine.record.npz", b"\x00 noise")], "not a training record this app can read"),
+        ([("mine.pt", "pt"), ("theirs.pt", "sentiment-gru")], "one checkpoint (.pt) at a time"),
+        ([("mine.pt", "pt"), ("states.npz", "record")], "one checkpoint (.pt) at a time"),
+    ],
+)
+def test_what_comes_with_a_checkpoint_is_checked(monkeypatch, fixture_checkpoints, recorded, files, says):
+    at = opened(monkeypatch, fixture_checkpoints, "learning")
+    contents = {"sentiment-gru": (fixture_checkpoints / "sentiment-gru.pt").read_bytes(), **recorded}
+    send_files(at, "learning_model_upload", [(name, contents.get(data, data)) for name, data in files])
+    assert len(at.error) == 1 and says in at.error[0].value
+    assert "mine.pt" not in at.selectbox(key="learning_model").options
+
+
+def test_a_record_is_bounded_before_it_is_read(monkeypatch, fixture_checkpoints, recorded):
+    monkeypatch.setattr(upload, "MAX_RECORD_MB", 0)
+    monkeypatch.setattr(upload, "read_record", lambda path: pytest.fail("read"))
+    at = opened(monkeypatch, fixture_checkpoints, "learning", "ko")
+    send_files(
+        at, "learning_model_upload", [("mine.pt", recorded["pt"]), ("mine.record.npz", recorded["record"])]
+    )
+    assert "mine.record.npz" in at.error[0].value and HANGUL.search(at.error[0].value)

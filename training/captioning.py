@@ -14,6 +14,7 @@ from tqdm import tqdm
 from models import checkpoint as ckpt
 from models import registry, vision
 from models.captioning import GALLERY, PHOTOS, SPECIALS, Captioner, CaptioningConfig, CaptioningPredictor
+from models.errors import first_line
 from models.search import known, sample
 from models.settings import option
 from models.text import BOS, EOS, PAD, Vocab, caption_words, pad_batch
@@ -87,9 +88,8 @@ def _picture(split: data.CaptionedImages, index: int) -> torch.Tensor:
     try:
         return pictures.encoder_input(split.image(index))
     except (RuntimeError, OSError, ValueError) as error:  # what decoding raises on a damaged file
-        reason = (str(error).splitlines() or [type(error).__name__])[0][:120]
         raise data.DataError(
-            f"image {split.ids[index]}: not an image that can be decoded ({reason})"
+            f"image {split.ids[index]}: not an image that can be decoded ({first_line(error)})"
         ) from None
 
 

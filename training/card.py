@@ -13,13 +13,13 @@ from pathlib import Path
 import models
 from models import checkpoint as ckpt
 from models import registry
-from models.atlas import atlas_path
+from models.atlas import STRONG_AUC, atlas_path
+from models.cells import CELL_NAMES
+from models.files import write_atomically
 from models.record import FORMED_AUC, record_path
 
 BEGIN = "<!-- generated from the checkpoint by `python -m training.card`: edit the prose below, not this -->"
 END = "<!-- end of the generated part -->"
-STRUCTURE = {"sentiment": "many to one", "translation": "many to many", "captioning": "one to many"}
-CELLS = {"rnn": "vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
 COUNTS = ("examples", "sentences", "images")  # how many validation items a metric was measured on
 
 
@@ -33,7 +33,7 @@ def generated(checkpoint: Path) -> str:
     train = saved["train"]
     sections = [
         BEGIN,
-        f"# Model card: `{checkpoint.name}` ({saved['task']}, {STRUCTURE.get(saved['task'], '')})",
+        f"# Model card: `{checkpoint.name}` ({saved['task']}, {registry.STRUCTURES.get(saved['task'], '')})",
         _facts_table(checkpoint, saved),
         "## Data\n\n" + _data(saved["task"], train["args"], saved["metrics"]),
         "## Training\n\n" + _training(checkpoint, saved["task"], train),
@@ -64,12 +64,12 @@ def _atlas_section(checkpoint: Path, task: str) -> list[str]:
     ]
     for state in atlas.states:
         units = atlas.units(state)
-        strong = sum(unit.auc > 0.9 for unit in units)
+        strong = sum(unit.auc > STRONG_AUC for unit in units)
         rows = "\n".join(
             f"| {u.index} | {u.auc:.4f} | {'positive' if u.sign > 0 else 'negative'} |" for u in units[:5]
         )
         lines.append(
-            f"`{state}`: {strong} of {len(units)} units above AUC 0.9; the best five:\n\n"
+            f"`{state}`: {strong} of {len(units)} units above AUC {STRONG_AUC}; the best five:\n\n"
             f"| unit | AUC | higher on |\n| --- | --- | --- |\n{rows}"
         )
     return ["## Units that carry the verdict (atlas)", *lines]
@@ -125,7 +125,7 @@ def _facts_table(checkpoint: Path, saved: dict) -> str:
     dtypes = sorted({str(w.dtype).removeprefix("torch.") for w in weights if w.is_floating_point()})
     rows = [
         ("architecture", ARCHITECTURES[saved["task"]](saved["config"])),
-        ("vocabulary", f"{saved['config']['vocab_size']:,} entries"),
+        ("vocabulary", _vocabulary(saved["config"]["vocab_size"], saved["train"]["args"].get("vocab_size"))),
         ("parameters", f"{sum(w.numel() for w in weights):,} (stored as {', '.join(dtypes)})"),
         ("file size", f"{checkpoint.stat().st_size / 1e6:.1f} MB"),
         ("seed", str(saved["train"]["args"].get("seed", "not recorded"))),
@@ -136,12 +136,21 @@ def _facts_table(checkpoint: Path, saved: dict) -> str:
     return "| | |\n| --- | --- |\n" + "\n".join(f"| {name} | {value} |" for name, value in rows)
 
 
+def _vocabulary(built: int, asked: int | None) -> str:
+    cut = (
+        f" (`vocab_size` asked for {asked:,}: the training text supports no more)"
+        if asked and asked > built
+        else ""
+    )
+    return f"{built:,} entries{cut}"
+
+
 def _sentiment(config: dict) -> str:
     direction = "bidirectional" if config["bidirectional"] else "unidirectional"
     pools = "max, mean, last" if config.get("pool_last") else "max, mean"
     return (
         f"embedding {config['embedding_dim']} -> {config['num_layers']}-layer {direction} "
-        f"{CELLS[config['cell']]}, {config['hidden_dim']} units -> [{pools}] of the states over time "
+        f"{CELL_NAMES[config['cell']]}, {config['hidden_dim']} units -> [{pools}] of the states over time "
         f"-> linear -> sigmoid; reads at most {config['max_tokens']} tokens"
     )
 
@@ -150,8 +159,8 @@ def _translation(config: dict) -> str:
     direction = "bidirectional " if config["bidirectional"] else ""
     return (
         f"{config['src']} -> {config['tgt']}: shared piece embedding "
-        f"{config['embedding_dim']} -> {config['num_layers']}-layer {direction}{CELLS[config['cell']]} "
-        f"encoder, {config['hidden_dim']} units a direction -> {CELLS[config['cell']]} decoder, "
+        f"{config['embedding_dim']} -> {config['num_layers']}-layer {direction}{CELL_NAMES[config['cell']]} "
+        f"encoder, {config['hidden_dim']} units a direction -> {CELL_NAMES[config['cell']]} decoder, "
         f"{config['decoder_dim']} units, with attention -> output tied to the embedding"
     )
 
@@ -159,7 +168,7 @@ def _translation(config: dict) -> str:
 def _captioning(config: dict) -> str:
     return (
         f"{config['encoder']} (frozen, not in this file): 7x7 regions x {config['feature_dim']:,} "
-        f"features -> soft attention ({config['attention_dim']}) -> {CELLS[config['cell']]} decoder, "
+        f"features -> soft attention ({config['attention_dim']}) -> {CELL_NAMES[config['cell']]} decoder, "
         f"{config['decoder_dim']} units, word embedding {config['embedding_dim']}; "
         f"at most {config['max_length']} words"
     )
@@ -195,15 +204,17 @@ def _validation_counts(metrics: dict) -> list[tuple[str, str, int]]:
 
 def _training(checkpoint: Path, task: str, train: dict) -> str:
     args = train["args"]
-    shipped = checkpoint.stem in registry.BY_NAME and checkpoint.parent.name == "checkpoints"
+    # a shipped model's name and place, written by its make target (files from before the record
+    # of that: by name and place alone)
+    by_make = train.get("by_make", True)
+    shipped = by_make and checkpoint.stem in registry.BY_NAME and checkpoint.parent.name == "checkpoints"
     rebuilds = f"`{registry.train_command(checkpoint)}` rebuilds" if shipped else "The command below rebuilt"
     lines = [
         f"{rebuilds} this file with the settings below. The run that wrote it:",
         f"```sh\n{train.get('command', '(not recorded)')}\n```",
         "| setting | value |\n| --- | --- |\n"
         + "\n".join(f"| `{k}` | `{_value(v)}` |" for k, v in args.items()),
-        f"Best epoch {train['epochs']} of {args['epochs']} by the validation score, after "
-        f"{train['steps']:,} steps and {train['wall_time_s']:,} s of training.",
+        f"{_kept(train)}, after {train['steps']:,} steps and {train['wall_time_s']:,} s of training.",
     ]
     if train.get("init"):
         lines.insert(2, _init(train["init"]))
@@ -211,9 +222,38 @@ def _training(checkpoint: Path, task: str, train: dict) -> str:
         lines.append(_pretraining(train["pretraining"]))
     if train.get("history"):
         lines.append(_history_table(train["history"], best=train["epochs"]))
+        lines += _scored(train["history"][-1]["validation"], args)
     if train.get("history_source"):
         lines.append(f"History: {train['history_source']}.")
     return "\n\n".join(lines)
+
+
+def _kept(train: dict) -> str:
+    """Which epochs' weights the file holds (ckpt.kept_epochs), the best by the validation score."""
+    kept, args = ckpt.kept_epochs(train), train["args"]
+    if len(kept) == 1:
+        return f"Best epoch {kept[0]} of {args['epochs']} by the validation score"
+    return (
+        f"Keeps the mean of epochs {kept[0]}-{kept[-1]} of {args['epochs']} (`average` {args['average']}), "
+        "the best by the validation score"
+    )
+
+
+def _scored(validation: dict, args: dict) -> list[str]:
+    """What the validation columns above measured, where a table cannot say it: the mean of epochs
+    (`average`), the beam."""
+    average, beam = args.get("average", 1), _beam(validation)
+    decoded = f", decoded at beam {beam}." if beam else "."
+    if average > 1:
+        before = f"up to {average - 1} epoch{'s' if average > 2 else ''} before it"
+        return [f"Each epoch's validation scores the mean of its weights and those of {before}{decoded}"]
+    return [f"Each epoch's validation decodes at beam {beam}."] if beam else []
+
+
+def _beam(metrics: dict) -> int | None:
+    """The beam width the metrics were decoded at (recorded with them or their sources' figures)."""
+    beams = {m["beam_size"] for m in [metrics, *metrics.values()] if isinstance(m, dict) and "beam_size" in m}
+    return beams.pop() if len(beams) == 1 else None
 
 
 def _init(init: dict, opening: str = "It started from") -> str:
@@ -280,8 +320,7 @@ def _history_table(history: list[dict], best: int) -> str:
 def _metrics_table(metrics: dict) -> str:
     rows = [f"| {name} | {_figure(value)} |" for name, value in _numbers(metrics).items()]
     counts = ", ".join(f"{name} {count:,} {kind}" for name, kind, count in _validation_counts(metrics))
-    beams = {m["beam_size"] for m in [metrics, *metrics.values()] if isinstance(m, dict) and "beam_size" in m}
-    beam = f", beam {beams.pop()}" if len(beams) == 1 else ""
+    beam = f", beam {_beam(metrics)}" if _beam(metrics) else ""
     return "| metric | value |\n| --- | --- |\n" + "\n".join(rows) + f"\n\nOn {counts}{beam}."
 
 
@@ -300,7 +339,7 @@ def write(checkpoint: Path) -> Path:
     prose = (
         split(path.read_text())[1] if path.exists() else "## Notes\n\nWhat worked, what did not, limits.\n"
     )
-    path.write_text(generated(checkpoint) + "\n" + prose)
+    write_atomically(path, lambda tmp: tmp.write_text(generated(checkpoint) + "\n" + prose))
     return path
 
 

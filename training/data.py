@@ -16,6 +16,7 @@ datasets.disable_progress_bars()
 
 Rows = list[tuple[str, int]]  # (text, label)
 TEXT_COLUMNS = ("text", "sentence", "document")
+SPLIT_NAMES = ("train", "training", "validation", "valid", "val", "dev", "test", "data")  # name no source
 VALIDATION_PERCENT = 10
 
 
@@ -24,11 +25,14 @@ class DataError(Exception):
 
 
 def source_name(spec: str) -> str:
-    """A short name for metrics: '../shared/data/imdb/train.csv.gz' and 'stanfordnlp/imdb' -> 'imdb'."""
+    """A short name for metrics and cards: a file's name without its suffixes ('reviews.csv' ->
+    'reviews'), its folder's for a file named after a split ('../shared/data/imdb/train.csv.gz' ->
+    'imdb'); a folder's or hub dataset's last part ('stanfordnlp/imdb' -> 'imdb')."""
     path = Path(spec)
-    if path.is_file():
-        return (path.resolve().parent.name or path.name.split(".")[0]).lower()
-    return path.name.lower()
+    if not path.is_file():
+        return path.name.lower()
+    stem = Path(path.name.removesuffix(".gz")).stem.lower()
+    return (path.resolve().parent.name.lower() or stem) if stem in SPLIT_NAMES else stem
 
 
 def load_sources(specs: list[str], load: Callable[[str], dict]) -> dict[str, dict]:
@@ -37,9 +41,21 @@ def load_sources(specs: list[str], load: Callable[[str], dict]) -> dict[str, dic
     for spec in specs:
         name = source_name(spec)
         if name in sources:
-            raise DataError(f"{spec}: a second source named {name!r}; give each source its own folder.")
+            raise DataError(
+                f"{spec}: a second source named {name!r}; rename one of the two files or folders."
+            )
         sources[name] = load(spec)
     return sources
+
+
+def _read_or_explain(spec: str, read: Callable[[], dict]) -> dict:
+    """read(), its failures (the hub unreachable, a malformed file, ...) as a DataError naming `spec`."""
+    try:
+        return read()
+    except DataError:
+        raise
+    except Exception as error:
+        raise DataError(f"{spec}: cannot be read ({type(error).__name__}: {error})") from None
 
 
 def load_sentiment_sources(specs: list[str], limit: int = 0) -> dict[str, dict[str, Rows]]:
@@ -51,12 +67,7 @@ def load_sentiment(spec: str, limit: int = 0) -> dict[str, Rows]:
 
     Sources without a validation split get a stable 10% carve-out by text hash: the same
     reviews whatever the seed, order or machine, and duplicates never straddle the split."""
-    try:
-        splits = _read(spec)
-    except DataError:
-        raise
-    except Exception as error:  # the hub unreachable, a malformed file, ...
-        raise DataError(f"{spec}: cannot be read ({type(error).__name__}: {error})") from None
+    splits = _read_or_explain(spec, lambda: _read(spec))
     if "validation" not in splits:
         rows = splits["train"]
         splits = {
@@ -139,12 +150,7 @@ def load_translation(spec: str, source: str, target: str, limit: int = 0) -> dic
     language), a local Multi30k folder (raw/<split>.<language>.gz, line i of each file aligned), or
     English<TAB>other-language lines as Tatoeba's Anki files hold them (a .txt/.tsv file, gzipped or
     not, or a folder of them)."""
-    try:
-        splits = _read_pairs(spec, source, target)
-    except DataError:
-        raise
-    except Exception as error:
-        raise DataError(f"{spec}: cannot be read ({type(error).__name__}: {error})") from None
+    splits = _read_or_explain(spec, lambda: _read_pairs(spec, source, target))
     for split in ("train", "validation"):
         if not splits.get(split):
             raise DataError(f"{spec}: the {split} split is empty or missing.")
@@ -243,12 +249,7 @@ class CaptionedImages:
 def load_captioning(spec: str, limit: int = 0) -> dict[str, CaptionedImages]:
     """{"train", "validation"} from the hub's Flickr8k (`image`, `caption_0`..`caption_4`) or a
     local Flickr8k folder (images/, text/Flickr8k.token.txt and the Flickr_8k.*Images.txt lists)."""
-    try:
-        splits = _read_captioned(spec)
-    except DataError:
-        raise
-    except Exception as error:
-        raise DataError(f"{spec}: cannot be read ({type(error).__name__}: {error})") from None
+    splits = _read_or_explain(spec, lambda: _read_captioned(spec))
     for split in ("train", "validation"):
         if not splits.get(split) or not splits[split].ids:
             raise DataError(f"{spec}: the {split} split is empty or missing.")

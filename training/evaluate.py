@@ -1,4 +1,7 @@
-"""Print a checkpoint's validation metrics as JSON: python -m training.evaluate CHECKPOINT --data PATH ..."""
+"""Print a checkpoint's validation metrics as JSON: python -m training.evaluate CHECKPOINT --data PATH ...
+
+A decoder's scores are at the beam --beam-size gives (default: the one its page decodes with), and
+the JSON names it ("beam_size"); a checkpoint records the beam its training validated at."""
 
 import argparse
 import json
@@ -7,6 +10,7 @@ import sys
 import torch
 
 import models
+from models import captioning, translation
 from models.images import ImageError
 from training import data
 from training.captioning import caption_metrics
@@ -15,12 +19,17 @@ from training.translation import evaluate as evaluate_translation
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("checkpoint", help="path to a .pt checkpoint")
     parser.add_argument("--data", nargs="+", required=True, help="hub names or local paths")
     parser.add_argument("--limit", type=int, default=0, help="first N validation examples per source")
     parser.add_argument(
-        "--beam-size", type=int, help="beam width (default: 5 for translation, 3 for captioning)"
+        "--beam-size",
+        type=int,
+        help=f"beam width (default: {translation.BEAM_SIZE} for translation, "
+        f"{captioning.BEAM_SIZE} for captioning)",
     )
     args = parser.parse_args(argv)
     try:
@@ -42,7 +51,7 @@ def translation_metrics(predictor, args) -> dict:
     source, target = predictor.config.src, predictor.config.tgt
     sources = data.load_translation_sources(args.data, source, target, args.limit)
     validation = {name: splits["validation"] for name, splits in sources.items()}
-    metrics = evaluate_translation(predictor, validation, args.beam_size or 5)
+    metrics = evaluate_translation(predictor, validation, args.beam_size or predictor.beam_size)
     return {"direction": f"{source}-{target}", **metrics}
 
 
@@ -50,7 +59,7 @@ def captioning_metrics(predictor, args) -> dict:
     split = data.load_captioning(args.data[0], args.limit)["validation"]
     pictures = [split.image(i) for i in range(len(split.ids))]
     features = torch.cat([predictor.features(pictures[i : i + 32]) for i in range(0, len(pictures), 32)])
-    metrics = caption_metrics(predictor, features, split.captions, args.beam_size or 3)
+    metrics = caption_metrics(predictor, features, split.captions, args.beam_size or predictor.beam_size)
     return {"split": "validation", **metrics}
 
 

@@ -18,15 +18,21 @@ def parse(description: str, argv: list[str] | None, *classes) -> argparse.Namesp
 
 def parser_of(description: str, *classes) -> argparse.ArgumentParser:
     """A parser with one flag per setting of `classes`."""
-    parser = argparse.ArgumentParser(
-        description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=description, formatter_class=_DefaultsHelp)
     for cls in classes:  # argparse refuses a setting that two of them declare
         hints = typing.get_type_hints(cls)
         for field in dataclasses.fields(cls):
             if "help" in field.metadata:
                 _add(parser, field, hints[field.name])
     return parser
+
+
+class _DefaultsHelp(argparse.ArgumentDefaultsHelpFormatter):
+    """Each flag's help, then its default, unless that is empty: a default that other flags decide
+    (translation's --out) is told in the help itself."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        return action.help if action.default == "" else super()._get_help_string(action)
 
 
 def _add(parser: argparse.ArgumentParser, field: dataclasses.Field, kind) -> None:

@@ -29,7 +29,7 @@ from training.record import Recorder, due
 class LoopConfig:
     out: str = option("checkpoints/model.pt", "where the best checkpoint is written")
     epochs: int = option(8, "passes over the training data", minimum=1)
-    lr: float = option(2e-3, "peak learning rate (Adam), decayed linearly to 10%", minimum=1e-8)
+    lr: float = option(2e-3, "peak learning rate (AdamW), decayed linearly to 10%", minimum=1e-8)
     weight_decay: float = option(0.0, "AdamW weight decay", minimum=0)
     clip: float = option(1.0, "gradient norm clipping (exploding gradients)", minimum=1e-8)
     seed: int = option(0, "random seed: the same seed and data reproduce a run")
@@ -292,7 +292,10 @@ def _end_epoch(task, config, train_info, state, metrics, train_loss, grad_norm, 
     else:
         _record_history(config.out, state["history"])
     saved = f", saved {config.out}" if improved else ""
-    print(f"epoch {epoch}: train loss {train_loss:.4f}, validation {_brief(metrics)}{saved}", flush=True)
+    beam = f" at beam {metrics['beam_size']}" if "beam_size" in metrics else ""
+    print(
+        f"epoch {epoch}: train loss {train_loss:.4f}, validation{beam} {_brief(metrics)}{saved}", flush=True
+    )
 
 
 def _write_resume(task: Task, out: str, optimizer, state: dict, snapshots: list[dict]) -> None:
@@ -382,6 +385,7 @@ def describe_run(module: str, argv: list[str], args, initial: dict | None = None
     """What a model card needs to reproduce a run (and, for --init, the run it started from)."""
     run = {
         "command": " ".join(["python -m", module, *argv]),
+        "by_make": "MAKELEVEL" in os.environ,  # make exports it to what its targets run
         "args": dict(vars(args)),
         "versions": {"python": platform.python_version(), "torch": str(torch.__version__)},
     }

@@ -3,21 +3,23 @@
 import json
 import sys
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import torch
 
 from models.cells import FUSED
-from models.recall import train_recall
+from models.files import write_atomically
+from models.recall import DISTRACTORS, SEED, STEPS, train_recall
 from models.settings import option
 from training.flags import parse, pick
 
 
 @dataclass
 class RecallRecording:
-    distractors: int = option(60, "N: random symbols between the one to remember and the cue", minimum=1)
-    steps: int = option(400, "training steps of each cell", minimum=1)
-    seed: int = option(0, "seed of the weights and the batches", minimum=0)
+    distractors: int = option(
+        DISTRACTORS, "N: random symbols between the one to remember and the cue", minimum=1
+    )
+    steps: int = option(STEPS, "training steps of each cell", minimum=1)
+    seed: int = option(SEED, "seed of the weights and the batches", minimum=0)
     out: str = option("assets/recall-default.json", "the JSON file to write")
 
 
@@ -42,8 +44,7 @@ def main(argv: list[str] | None = None) -> dict:
             "accuracy": [step.accuracy for step in steps],
         },
     }
-    Path(settings.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(settings.out).write_text(json.dumps(record) + "\n")
+    write_atomically(settings.out, lambda tmp: tmp.write_text(json.dumps(record) + "\n"))
     print(f"wrote {settings.out}: {len(steps)} steps of {', '.join(FUSED)}")
     return record
 

@@ -1,6 +1,5 @@
 """Train the many-to-many translation model: python -m training.translation --src de --tgt en."""
 
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from models.settings import option
-from models.text import BOS, EOS, PAD, UNK, pad_batch
+from models.text import BOS, EOS, PAD, UNK, learn_pieces, pad_batch
 from models.translation import EXAMPLES, Seq2Seq, TranslationConfig, TranslationPredictor
 from training import card, data, loop, record
 from training.flags import pick
@@ -25,7 +24,9 @@ class TranslationTraining(loop.LoopConfig):
     oversample: list[int] = option(
         [1], "repeat each --data source's training pairs this often (one number per source; missing: 1)"
     )
-    out: str = option("", "checkpoint path (default: checkpoints/translation-SRC-TGT.pt)")
+    out: str = option(
+        "", "where the best checkpoint is written (default: checkpoints/translation-SRC-TGT.pt)"
+    )
     epochs: int = option(11, "passes over the training data", minimum=1)
     vocab_size: int = option(8000, "joint source+target BPE pieces (sentencepiece)", minimum=8)
     batch_size: int = option(64, "sentence pairs per batch", minimum=1)
@@ -34,31 +35,19 @@ class TranslationTraining(loop.LoopConfig):
 
 
 def train_sentencepiece(sentences: list[str], vocab_size: int) -> sentencepiece.SentencePieceProcessor:
-    """A BPE model over both languages, with the special ids the model expects."""
-    model = io.BytesIO()
-    sentencepiece.SentencePieceTrainer.train(
-        sentence_iterator=iter(sentences),
-        model_writer=model,
-        vocab_size=vocab_size,
-        model_type="bpe",
-        character_coverage=1.0,
-        pad_id=PAD,
-        unk_id=UNK,
-        bos_id=BOS,
-        eos_id=EOS,
-        hard_vocab_limit=False,  # a small corpus may not support the full vocabulary
-        minloglevel=2,
-    )
-    return sentencepiece.SentencePieceProcessor(model_proto=model.getvalue())
+    """BPE pieces over both languages, with the special ids the model expects (every character
+    kept: a translation may need any of them)."""
+    return learn_pieces(sentences, vocab_size, kind="bpe", coverage=1.0, ends=True)
 
 
 def evaluate(predictor: TranslationPredictor, sources: dict[str, data.Pairs], beam_size: int) -> dict:
-    """BLEU per source; "score" (their mean) picks the best checkpoint."""
+    """BLEU per source; "score" (their mean) picks the best checkpoint. Each names its beam."""
     metrics = {name: bleu(predictor, pairs, beam_size) for name, pairs in sources.items()}
     return {
         "split": "validation",
         **metrics,
         "score": round(sum(m["bleu"] for m in metrics.values()) / len(metrics), 2),
+        "beam_size": beam_size,
     }
 
 
@@ -116,6 +105,12 @@ def build_predictor(args, train: data.Pairs, start: dict | None) -> TranslationP
     if start:
         return TranslationPredictor.from_checkpoint(start)
     pieces = train_sentencepiece([s for pair in train for s in pair], args.vocab_size)
+    if pieces.get_piece_size() < args.vocab_size:
+        print(
+            f"the training pairs hold too little text for {args.vocab_size:,} pieces (--vocab-size): "
+            f"sentencepiece learned {pieces.get_piece_size():,}, and the model uses those",
+            flush=True,
+        )
     config = pick(TranslationConfig, args, vocab_size=pieces.get_piece_size())
     return TranslationPredictor(Seq2Seq(config), pieces)
 

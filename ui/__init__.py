@@ -1,10 +1,10 @@
 """Streamlit-only helpers shared by pages: the models and analyses every session shares, friendly errors."""
 
-import hashlib
 import logging
 import os
 import re
 import threading
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -15,9 +15,10 @@ from streamlit import runtime
 import models
 from models import registry
 from models.atlas import Atlas, rebuild_command
-from models.checkpoint import MAX_UPLOAD_MB, check_task
+from models.checkpoint import MAX_UPLOAD_MB
 from models.checkpoint import read as read_checkpoint
-from models.errors import Said
+from models.errors import InputError, Said
+from models.files import file_version
 from models.search import connectivity
 from ui import serving, upload
 from ui.language import t
@@ -32,11 +33,6 @@ CHECKPOINTS = Path(os.environ.get("UNFOLD_CHECKPOINTS", "checkpoints"))
 LINK = "query-params"
 
 
-def _modified(path: Path) -> float:
-    """Part of the cache keys below: a retrained checkpoint is read again."""
-    return path.stat().st_mtime if path.exists() else 0.0
-
-
 # Every loaded model, shared by all sessions; least recently used ones leave when they hold more
 # than UNFOLD_MODEL_MB (default: room for every shipped model, so a class walking every page does not
 # reload them).
@@ -49,31 +45,38 @@ ANALYSES = serving.ByteBoundedCache(
 )
 
 
-def version(model) -> tuple[str, float]:
-    """What a cached result of `model` is keyed by: its checkpoint and when that was written (never
+def version(model) -> tuple:
+    """What a cached result of `model` is keyed by: its checkpoint and that file's version (never
     id(model), which a later model may reuse once this one has left the cache)."""
-    return str(model.path), _modified(model.path)
+    return str(model.path), file_version(model.path)
 
 
 def analyze(model, *inputs, how=None, spinner: str | None = None, **options):
     """how(model, *inputs, **options) (model.analyze by default), once per checkpoint version and
     input for every session, under `spinner` (default: "Reading it…"); the result is shared, so it
-    must not be changed. ValueError (bad input) is raised, not cached."""
+    must not be changed. ValueError (bad input) is raised, not cached. A photo or a long text is
+    keyed by its hash, so that the cache, bounded by the arrays it holds, holds little else."""
     how = how or type(model).analyze
-    named = tuple(hashlib.sha256(i).hexdigest() if isinstance(i, bytes) else i for i in inputs)  # a photo
-    key = (*version(model), how.__module__, how.__qualname__, named, tuple(sorted(options.items())))
+    named = tuple(serving.compact(i) for i in inputs)
+    settings = tuple(sorted((name, serving.compact(value)) for name, value in options.items()))
+    key = (*version(model), how.__module__, how.__qualname__, named, settings)
     if (result := ANALYSES.cached(key)) is not None:
         return result
     with st.spinner(spinner or t("ui.reading")):
         return ANALYSES.get(key, lambda: how(model, *inputs, **options))
 
 
-def _load(path: str, task: str, modified: float):
-    key = (path, modified)
+def _key(path: Path, task: str) -> tuple:
+    """What MODELS keeps a checkpoint's predictor by: the file's version and the task it was asked
+    for (models.load refuses a file of another task with the command that fixes it; none is kept)."""
+    return str(path), file_version(path), task
+
+
+def _load(path: Path, task: str):
+    key = _key(path, task)
     if (model := MODELS.cached(key)) is None:
         with st.spinner(t("ui.loading")):
-            model = MODELS.get(key, lambda: models.load(path))
-    check_task(Path(path), model.task, task)
+            model = MODELS.get(key, lambda: models.load(path, task))
     return model
 
 
@@ -94,7 +97,8 @@ def _warm() -> None:
     for shipped in registry.SHIPPED:
         path = CHECKPOINTS / f"{shipped.name}.pt"
         try:
-            model = MODELS.get((str(path), _modified(path)), lambda path=path: models.load(path))
+            key = _key(path, shipped.task)
+            model = MODELS.get(key, lambda path=path, task=shipped.task: models.load(path, task))
             if model.task == "sentiment":
                 model.atlas  # noqa: B018  read once, then shared
             if model.task == "captioning":
@@ -119,10 +123,9 @@ def load_model(name: str, task: str):
         return _uploaded(name)
     path = CHECKPOINTS / f"{name}.pt"
     try:
-        return _load(str(path), task, _modified(path))
+        return _load(path, task)
     except models.CheckpointError as error:  # the file: retraining fixes it
-        st.error(t("ui.cannot_load", name=name, error=message(error)))
-        st.info(t("ui.to_create", command=registry.train_command(path, task)))
+        problem(error, command=registry.train_command(path, task))
         st.stop()
     except Exception:  # our code: the traceback goes to the server log, not to the visitor
         log.exception("loading %s failed", path)
@@ -177,9 +180,10 @@ def upload_ui(task: str, key: str, container=st, linked: bool = False) -> str | 
     the page's link keeps its model) that a link cannot carry the file. Returns the name of a new
     upload, which the page's Model boxes now list; one that cannot be used gets a line that says why."""
     with container.expander(t("upload.title"), icon=":material/upload_file:"):
-        file = st.file_uploader(
+        files = st.file_uploader(
             t("upload.label"),
-            type=["pt"],
+            type=["pt", "npz"],
+            accept_multiple_files=True,
             key=key,
             max_upload_size=MAX_UPLOAD_MB,
             help=t("upload.help", limit=MAX_UPLOAD_MB),
@@ -187,12 +191,15 @@ def upload_ui(task: str, key: str, container=st, linked: bool = False) -> str | 
         st.caption(t(f"upload.how.{task}"))
         if linked:
             st.caption(t("upload.not_linked"))
-    if file is None:
+    if not files:
         return None
     try:
-        name, model, new = upload.receive(file)
+        name, model, new = upload.receive(files)
     except models.CheckpointError as error:
         container.error(message(error))
+        return None
+    except upload.Refused as error:
+        container.error(t(f"upload.refused.{error.key}", **error.values))
         return None
     if model.task != task:
         names = {"name": name, "task": t(f"ui.task.{model.task}"), "page": t(f"nav.{model.task}.title")}
@@ -216,22 +223,23 @@ def _task(name: str) -> str | None:
 
 
 def load_atlas(model) -> Atlas | None:
-    """The atlas beside a sentiment model's checkpoint, or None after a line that says how to build it
-    (there is none yet) or why it cannot be used (stale, unreadable)."""
+    """The atlas beside a sentiment model's checkpoint (an upload's: built when its visitor asks), or
+    None after a line that says how to build it (there is none yet) or why it cannot be used (stale,
+    unreadable)."""
     try:
         atlas = model.atlas
     except models.AtlasError as error:
-        st.warning(message(error))
+        problem(error)
         return None
     if atlas is None and model.path.is_relative_to(upload.FOLDER):
-        st.info(t("upload.no_atlas", name=model.path.name))
-    elif atlas is None:
+        return upload.atlas_ui(model)
+    if atlas is None:
         st.info(t("ui.no_atlas", file=model.path.name, command=rebuild_command(model.path)))
     return atlas
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _info(path: str, modified: float) -> dict:
+def _info(path: str, version: tuple[int, int] | None) -> dict:  # read again once the file changes
     checkpoint = read_checkpoint(path)
     weights = checkpoint["state_dict"].values()
     parameters = sum(w.numel() for w in weights if hasattr(w, "numel"))
@@ -244,7 +252,13 @@ def checkpoint_info(name: str) -> dict:
     if upload.is_upload(name):
         return upload.info(name)
     path = CHECKPOINTS / f"{name}.pt"
-    return _info(str(path), _modified(path))
+    return _info(str(path), file_version(path))
+
+
+def first_command() -> str:
+    """What to run with no checkpoint at all: the command that trains the sentiment page's model."""
+    name = registry.default("sentiment")
+    return registry.train_command(CHECKPOINTS / f"{name}.pt", "sentiment")
 
 
 def model_table() -> list[dict]:
@@ -272,10 +286,17 @@ def _describe(name: str, info: dict) -> dict:
 
 
 def _task_text(task: str) -> str:
-    """'sentiment (many to one)'; a task Unfold does not know, as its checkpoint names it."""
-    if task not in {shipped.task for shipped in registry.SHIPPED}:
+    """'sentiment (many to one)', its structure as models.registry.STRUCTURES names it; a task Unfold
+    does not know, as its checkpoint names it."""
+    if task not in registry.STRUCTURES:
         return str(task)
-    return t("ui.table.task_structure", task=t(f"ui.task.{task}"), structure=t(f"ui.structure.{task}"))
+    structure = t(f"ui.structure.{registry.STRUCTURES[task].replace(' ', '_')}")
+    return t("ui.table.task_structure", task=t(f"ui.task.{task}"), structure=structure)
+
+
+def cell_name(cell: str) -> str:
+    """A recurrent cell ("rnn", "lstm", "gru") as people call it, in the visitor's language."""
+    return t(f"ui.cell.{cell}")
 
 
 def _recurrent(config: dict) -> str:
@@ -311,16 +332,69 @@ def _beam(width: int) -> str:
 
 def message(error: Exception) -> str:
     """What a model's error says, in the visitor's language (locales/*/errors.toml) when it has a key,
-    else as it says it; an error among its values is worded the same way."""
+    else as it says it; an error among its values is worded the same way. The values of an input
+    error, which quote what the visitor typed, are shown as written (Markdown shows the message)."""
     if not isinstance(error, Said):
         return str(error)
-    values = {name: message(v) if isinstance(v, Exception) else v for name, v in error.values.items()}
+    shown = as_written if isinstance(error, InputError) else str
+    values = {
+        name: message(v) if isinstance(v, Exception) else shown(str(v)) for name, v in error.values.items()
+    }
     return t(f"errors.{error.key}", **values)
 
 
+# Missing or out of date: what the page cannot use yet, until the command in the message is run. Any
+# other problem with a file is an error: the file is broken, or not what it should be.
+OUT_OF_DATE = {
+    "checkpoint.missing",
+    "checkpoint.too_new",
+    "checkpoint.unusable",
+    "atlas.other_version",
+    "atlas.other_weights",
+}
+
+
+def problem(error: Exception, command: str | None = None, container=st) -> None:
+    """The one way a page says what is wrong with a model or one of its files: the error in the
+    visitor's language and the command that fixes it (`command`, where the message does not name
+    one), as a warning where something is missing or out of date, else as an error."""
+    text = message(error)
+    if command and command not in text:
+        text = f"{text} {t('ui.to_create', command=command)}"
+    shown = container.warning if getattr(error, "key", None) in OUT_OF_DATE else container.error
+    shown(text)
+
+
+# Characters that would not show in a quote: control, format (zero-width, direction marks and
+# overrides, the byte order mark), line and paragraph separators.
+INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
+QUOTED = 60  # characters of a typed text quoted back
+
+
 def as_written(text: str) -> str:
-    """`text` as Markdown that shows it as written: no emphasis, links, LaTeX or emoji codes."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$:])", r"\\\1", text)
+    """`text` as Markdown that shows it as written: no emphasis, links, LaTeX, emoji codes or HTML
+    entities, and each invisible character as its code point (⟨U+200B⟩)."""
+    escaped = re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$:&])", r"\\\1", text)
+    return "".join(f"⟨U+{ord(c):04X}⟩" if unicodedata.category(c) in INVISIBLE else c for c in escaped)
+
+
+def quote(typed: str) -> str:
+    """What a visitor typed, quoted as written in a message (its first QUOTED characters)."""
+    shown = typed if len(typed) <= QUOTED else typed[: QUOTED - 1] + "…"
+    return f"“{as_written(shown)}”"
+
+
+# The most characters a free-text box takes: a review, a sentence to translate, the beginning a decoder
+# is made to start with. More than the models here read or write of it, few enough that a session
+# holds little and a link that keeps the text still opens.
+REVIEW, SENTENCE, BEGINNING = 10_000, 2_000, 200
+
+
+def text_box(box, label: str, limit: int, help: str | None = None, **options) -> str:
+    """A free-text box (`box`: st.text_input or st.text_area, or a column's) that takes at most
+    `limit` characters and says so in its help: what a session holds and sends stays bounded."""
+    most = t("ui.most_characters", limit=f"{limit:,}")
+    return box(label, max_chars=limit, help=f"{help} {most}" if help else most, **options)
 
 
 def example_picker(examples: dict[str, str], key: str, target: str, placeholder: str) -> None:
@@ -332,6 +406,20 @@ def example_picker(examples: dict[str, str], key: str, target: str, placeholder:
     st.selectbox(
         t("ui.example"), list(examples), index=None, key=key, on_change=fill, placeholder=placeholder
     )
+
+
+def beginning_ui(container, page: str, placeholder: str) -> str:
+    """The box of the beginning a decoder's output is made to start with, as typed: on `page`
+    ("captioning", "translation") its words are the catalogue's <page>.prefix and <page>.prefix_help,
+    its key <page>_prefix, kept in the page's link."""
+    label, help = t(f"{page}.prefix"), t(f"{page}.prefix_help")
+    options = {"key": f"{page}_prefix", "bind": LINK, "placeholder": placeholder}
+    return text_box(container.text_input, label, BEGINNING, help, **options)
+
+
+def beam_size_ui(container, key: str, default: int) -> int:
+    """The beam size a decoder searches with, from 1 (greedy) to 8, kept in the page's link."""
+    return container.slider(t("ui.beam.size"), 1, 8, default, key=key, bind=LINK, help=t("ui.beam.size_help"))
 
 
 def beam_ui(candidates: list[tuple[str, float]], output: str, unit: str) -> None:

@@ -5,14 +5,22 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from models.atlas import Atlas, Unit, count_on, reading_window, rebuild_command, units_on, verdict_turn
+from models.atlas import (
+    STRONG_AUC,
+    Atlas,
+    Unit,
+    count_on,
+    reading_window,
+    rebuild_command,
+    units_on,
+    verdict_turn,
+)
 from models.cells import QUANTITIES
 from models.pieces import piece_labels
 from models.units import closest_unit
 from ui import charts, upload
 from ui.language import t
 
-STRONG_AUC = 0.9
 SNIPPETS = 6  # shown of each end of a unit's range
 MATCHES = 8
 
@@ -238,7 +246,7 @@ def pattern_ui(model, result, atlas: Atlas, state: str) -> None:
         format="%.3f",
         help=t("atlas.pattern.threshold_help"),
     )
-    span = "“" + " ".join(tokens[start : end + 1]) + "”"
+    span = ui.quote(" ".join(tokens[start : end + 1]))
     pattern = units_on(result.states[state][start : end + 1], threshold)
     if not pattern:
         st.info(t("atlas.pattern.none", threshold=f"{threshold:.3f}", span=span))

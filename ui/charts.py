@@ -20,16 +20,23 @@ from PIL import Image
 from models.atlas import Unit
 from models.pieces import piece_labels
 from models.regions import region_cell, region_names
-from models.units import unit_order
+from models.units import UNIT_ORDERS, unit_order
 from ui import language
 from ui.language import t
 
 PICK = "unit_pick"  # a click selection of the charts that pick a unit: {"unit": ...}
 
 
+POSITIVE, NEGATIVE = (49, 112, 184), (200, 60, 50)  # blue and red, in every chart and token strip
+
+
+def hex_colour(rgb: tuple[int, int, int]) -> str:
+    return "#" + "".join(f"{channel:02x}" for channel in rgb)
+
+
 def verdict_colours() -> alt.Scale:
     """The colours of positive and negative, as token_strip draws them, for the words of verdicts()."""
-    return alt.Scale(domain=verdicts(), range=["#3170b8", "#c83c32"])
+    return alt.Scale(domain=verdicts(), range=[hex_colour(POSITIVE), hex_colour(NEGATIVE)])
 
 
 def verdicts() -> list[str]:
@@ -97,48 +104,70 @@ def token_axis(steps: int) -> alt.Axis:
     return alt.Axis(labelAngle=-60, labelLimit=90, labelFontSize=10, labelOverlap=steps > 60)
 
 
+# Charts with thousands of marks are drawn on a canvas (vega-embed reads this from the spec): SVG
+# redraws them several times slower.
+CANVAS = {"embedOptions": {"renderer": "canvas"}}
+ORDER = "unit_order"  # the heatmap's unit order, a parameter the browser changes without the server
+AUC_ORDER = "atlas AUC"  # an order beside models.units.UNIT_ORDERS: a trained model's atlas ranking
+
+
 @vega_lite
 def heatmap(
     values: np.ndarray,
     tokens: list[str],
     *,
     domain: tuple[float, float] = (-1.0, 1.0),
-    order: str = "index",
+    order: str = "clustered",
     ranking: list[int] | None = None,
     title: str = "",
     x_title: str | None = None,
     height: int | None = None,
 ) -> alt.Chart:
     """values [steps, units] as units x time steps labelled with `tokens` (the x axis titled `x_title`,
-    by default "time step (token)"); colour fixed to `domain`:
-    diverging around 0, or sequential for a domain from 0. Units go in the `order` models.units.unit_order
-    names, or in the given `ranking` (then `order` only names it). `height` is in pixels, axes and title
-    included (default: 3 a unit, 160 to 520)."""
+    by default "time step (token)"); colour fixed to `domain`: diverging around 0, or sequential for a
+    domain from 0. Every order of models.units.UNIT_ORDERS is sent with the data (and AUC_ORDER, the
+    given `ranking`, when there is one), and a box under the chart reorders the units in the browser,
+    starting on `order`; a click on a cell highlights its unit (and, with on_select, picks it).
+    `height` is in pixels, axes and title included (default: 3 a unit, 160 to 520)."""
     steps, units = values.shape
     assert len(tokens) == steps, (values.shape, len(tokens))
     labels = step_labels(tokens)
-    y_sort = [int(u) for u in (unit_order(values, order) if ranking is None else ranking)]
-    y_axis = alt.Axis(labels=units <= 64, ticks=units <= 64)
+    orders = {o: unit_order(values, o) for o in UNIT_ORDERS} | ({AUC_ORDER: ranking} if ranking else {})
     frame = pd.DataFrame(
         {
             "step": np.repeat(labels, units),
             "token": np.repeat(tokens, units),
-            "unit": np.tile(np.arange(units), steps),
+            "unit": np.tile(np.arange(units, dtype=np.int16), steps),
             "value": values.ravel().round(4),
+            **{_rank(o): np.tile(np.argsort(place).astype(np.int16), steps) for o, place in orders.items()},
         }
     )
+    order_box = alt.binding_select(
+        options=[_rank(o) for o in orders],
+        labels=[order_name(o) for o in orders],
+        name=t("charts.heatmap.order"),
+    )
+    chosen = alt.param(name=ORDER, value=_rank(order if order in orders else "index"), bind=order_box)
+    picked = alt.selection_point(name=PICK, fields=["unit"], on="click")
     scheme = "redblue" if domain[0] < 0 else "blues"
     return (
         alt.Chart(frame, title=title)
+        .transform_calculate(place=f"datum[{ORDER}]")
         .mark_rect()
         .encode(
             x=alt.X(
                 "step:O", sort=labels, title=x_title or t("charts.heatmap.x"), axis=token_axis(len(labels))
             ),
-            y=alt.Y("unit:O", sort=y_sort, title=t("charts.heatmap.y", order=order_name(order)), axis=y_axis),
+            y=alt.Y(
+                "unit:O",
+                sort=alt.EncodingSortField(field="place", op="min"),
+                title=t("charts.heatmap.y"),
+                axis=alt.Axis(labels=units <= 64, ticks=units <= 64),
+            ),
             color=alt.Color(
                 "value:Q", scale=alt.Scale(scheme=scheme, domain=list(domain)), title=t("charts.field.value")
             ),
+            opacity=alt.condition(picked, alt.value(1.0), alt.value(0.35)),
             tooltip=[
                 field("token", "N"),
                 field("step", "O"),
@@ -146,9 +175,14 @@ def heatmap(
                 field("value", "Q", format=".3f"),
             ],
         )
-        .add_params(alt.selection_point(name=PICK, fields=["unit"], on="click"))
-        .properties(height=height or min(max(3 * units, 160), 520))
+        .add_params(chosen, picked)
+        .properties(height=height or min(max(3 * units, 160), 520), usermeta=CANVAS)
     )
+
+
+def _rank(order: str) -> str:
+    """The column holding each unit's place in `order`: 'place in clustered'."""
+    return f"place in {order}"
 
 
 @vega_lite
@@ -237,7 +271,7 @@ def token_strip(
     spans = []
     for i, (token, value) in enumerate(zip(tokens, values)):
         strength = min(abs(float(value)) / limit, 1.0)
-        rgb = "49, 112, 184" if value >= 0 else "200, 60, 50"
+        rgb = ", ".join(map(str, POSITIVE if value >= 0 else NEGATIVE))
         note = f"{float(value):+.3f}" if notes is None else notes[i]
         frame = "outline: 2px solid #222; " if i == marked else ""
         spans.append(

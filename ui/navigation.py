@@ -44,19 +44,21 @@ class Page:
         return t(f"nav.{self.key}.summary")
 
 
+def listed(section: str, **icons: str) -> list[Page]:
+    """The pages of `section` by file name in pages/ ("app": app.py, the home page), each with its
+    Material icon, in the order given."""
+    return [
+        Page("app.py" if name == "app" else f"pages/{name}.py", f":material/{icon}:", section)
+        for name, icon in icons.items()
+    ]
+
+
+# In the order the navigation lists them.
 PAGES = [
-    Page("app.py", ":material/home:", "unfold"),
-    Page("pages/glossary.py", ":material/menu_book:", "unfold"),
-    Page("pages/sentiment.py", ":material/reviews:", "structures"),
-    Page("pages/captioning.py", ":material/image:", "structures"),
-    Page("pages/translation.py", ":material/translate:", "structures"),
-    Page("pages/state.py", ":material/timeline:", "inside"),
-    Page("pages/cell.py", ":material/account_tree:", "inside"),
-    Page("pages/bptt.py", ":material/undo:", "inside"),
-    Page("pages/recall.py", ":material/memory:", "inside"),
-    Page("pages/bidirectional.py", ":material/swap_horiz:", "inside"),
-    Page("pages/history.py", ":material/monitoring:", "inside"),
-    Page("pages/learning.py", ":material/school:", "inside"),
+    *listed("unfold", app="home", glossary="menu_book"),
+    *listed("structures", sentiment="reviews", captioning="image", translation="translate"),
+    *listed("inside", state="timeline", cell="account_tree", bptt="undo", recall="memory"),
+    *listed("inside", bidirectional="swap_horiz", history="monitoring", learning="school"),
 ]
 
 
@@ -66,7 +68,9 @@ def section(name: str) -> list[Page]:
 
 def setup(script: str) -> None:
     """Title, icon and layout for the page whose `__file__` is `script`, the language control and the
-    sectioned navigation in the sidebar (every link keeps the language); every page calls this first."""
+    sectioned navigation in the sidebar (every link keeps the language); every page calls this first,
+    and the first call tunes the process for serving (a page may run without app.py)."""
+    serving.configure()
     serving.before_run()
     ui.warm_up()
     page = next(page for page in PAGES if ROOT / page.path == Path(script).resolve())

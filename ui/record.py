@@ -12,7 +12,10 @@ from ui.language import t
 
 CURVES = 8  # best units drawn as AUC curves
 PICKABLE_UNITS = 32  # the best units offered to follow along the review
-REGION_COLOURS = alt.Scale(domain=["easy", "ambiguous", "hard"], range=["#3170b8", "#e3a21a", "#c83c32"])
+REGION_COLOURS = alt.Scale(
+    domain=["easy", "ambiguous", "hard"],
+    range=[charts.hex_colour(charts.POSITIVE), "#e3a21a", charts.hex_colour(charts.NEGATIVE)],
+)
 
 
 def point_at(record: TrainingRecord, step: int) -> int:

@@ -4,6 +4,7 @@ bounded by bytes that hold what sessions share."""
 import ctypes
 import dataclasses
 import gc
+import hashlib
 import os
 import sys
 import threading
@@ -13,25 +14,33 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-# oneDNN, behind torch's CPU LSTM and convolutions, keeps a compiled kernel and its buffers for each
-# input shape it has seen, up to 1,024: every new review length grew the server by ~0.14 MB. A few
-# recent shapes are enough (read at its first use, so setting it after `import torch` counts).
-os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "8")
-
-# Streamlit runs each session's script in its own thread; one torch thread per request keeps
-# concurrent sessions from fighting over the cores, and one input at a time, what the pages
-# analyze, is too small for a second thread to help.
-torch.set_num_threads(1)
-
 try:
     LIBC = ctypes.CDLL("libc.so.6")
 except OSError:  # not glibc (macOS, Windows, musl): nothing to tune
     LIBC = None
 
-# glibc gives threads that allocate at once their own heaps ("arenas", up to 8 a core), each keeping
-# the memory freed in it. Sessions run in threads, so the server grew by a heap per busy session.
-if LIBC is not None:
-    LIBC.mallopt(-8, 2)  # -8 is M_ARENA_MAX in glibc's malloc.h
+_configured = threading.Lock()
+
+
+def configure() -> None:
+    """Tune this process to serve the app, once however often it is called: every page calls it
+    first (ui.navigation.setup), since Streamlit runs a page's file without app.py. Not on import,
+    which would also retune whatever imports ui without serving (the benchmarks, the cloud check)."""
+    if not _configured.acquire(blocking=False):
+        return
+    # oneDNN, behind torch's CPU LSTM and convolutions, keeps a compiled kernel and its buffers for
+    # each input shape it has seen, up to 1,024: every new review length grew the server by ~0.14 MB.
+    # A few recent shapes are enough (read at its first use, so setting it after `import torch` counts).
+    os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "8")
+    # Streamlit runs each session's script in its own thread; one torch thread per request keeps
+    # concurrent sessions from fighting over the cores, and one input at a time, what the pages
+    # analyze, is too small for a second thread to help.
+    torch.set_num_threads(1)
+    # glibc gives threads that allocate at once their own heaps ("arenas", up to 8 a core), each
+    # keeping the memory freed in it. Sessions run in threads, so the server grew by a heap per busy
+    # session.
+    if LIBC is not None:
+        LIBC.mallopt(-8, 2)  # -8 is M_ARENA_MAX in glibc's malloc.h
 
 
 def give_back_memory() -> None:
@@ -55,6 +64,19 @@ def before_run() -> None:
         gc.collect()  # today's garbage goes first: frozen objects are never collected
         gc.freeze()
     give_back_memory()
+
+
+LONG = 256  # characters of a text beyond which a cache key holds its hash instead
+
+
+def compact(value):
+    """`value` as part of a cache key that stays small: bytes (a photo) and texts longer than LONG
+    characters by their sha256 (a byte-bounded cache counts what it holds, not its keys)."""
+    if isinstance(value, str) and len(value) > LONG:
+        return "str", hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+    if isinstance(value, bytes):
+        return "bytes", hashlib.sha256(value).hexdigest()
+    return value
 
 
 def array_bytes(value) -> int:

@@ -1,5 +1,6 @@
 """make cloud-check's short form: the app in a cgroup (where one can be made), two protocol-level
-visitors walking and changing every page once, and the headless browser walking every page."""
+visitors walking and changing every page once (each uploading a model of their own), and the
+headless browser walking every page."""
 
 import subprocess
 import sys
@@ -15,3 +16,6 @@ def test_two_visitors_walk_every_page_without_an_error():
     assert "cloud-check passed: 0 errors" in run.stdout
     opened = {line.split()[0] for line in run.stdout.splitlines() if line.split()[1:2] == ["open"]}
     assert opened == {f"/{page.url_path}" for page in PAGES}, run.stdout  # every page, timed
+    uploaded = [line.split() for line in run.stdout.splitlines() if "an own model" in line]
+    assert uploaded and uploaded[0][0] == "/sentiment" and uploaded[0][4] == "2", run.stdout  # both ran
+    assert "app resident (the server's process tree" in run.stdout  # held against the limit too
