@@ -39,7 +39,12 @@ def readers(text: str) -> dict[str, str]:
     """The models to backpropagate through, by the name of their series: the three English cells, or
     the Korean model for a Korean review (where there is one); and the visitor's own uploads."""
     korean = registry.default("sentiment", "ko")
-    own = {name: name for name in upload.names("sentiment")}
+    own = {}
+    for name in upload.names("sentiment"):
+        if upload.model(name) is None:  # let go for other visitors' models: the rest of the page stands
+            st.caption(t("upload.evicted", name=name))
+        else:
+            own[name] = name
     if language(text) == "ko" and korean in ui.model_names("sentiment"):
         st.caption(t("bptt.korean", model=korean))
         return {"ko": korean, **own}

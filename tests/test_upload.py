@@ -156,6 +156,17 @@ def test_the_bptt_page_backpropagates_through_an_upload(monkeypatch, fixture_che
     assert "mine.pt" in set(chart_rows(at.get("vega_lite_chart")[0])["cell"])
 
 
+def test_the_bptt_page_stands_when_an_upload_was_let_go(monkeypatch, fixture_checkpoints):
+    at = opened(monkeypatch, fixture_checkpoints, "bptt")
+    send(at, "bptt_upload", "mine.pt", (fixture_checkpoints / "sentiment-gru.pt").read_bytes())
+    at.file_uploader(key="bptt_upload").set_value(None)
+    upload.UPLOADS.clear()
+    at.run()
+    assert not at.exception and any("upload the file again" in c.value for c in at.caption)
+    assert "mine.pt" not in set(chart_rows(at.get("vega_lite_chart")[0])["cell"])
+    assert at.slider(key="bptt_radius")  # the rest of the page, its radius included
+
+
 def test_an_upload_is_listed_for_its_visitor_only(monkeypatch, fixture_checkpoints):
     at = opened(monkeypatch, fixture_checkpoints, "sentiment")
     send(at, "sentiment_model_upload", "mine.pt", (fixture_checkpoints / "sentiment-gru.pt").read_bytes())
