@@ -11,6 +11,9 @@ from models.errors import InputError, first_line
 
 SIZE = 224  # the encoder's input; photos are squashed to it, as Flickr8k's training images were
 MAX_SIDE = 8192
+# The photo formats accepted, by name and by the file endings an uploader offers
+FORMATS = {"JPEG": ("jpg", "jpeg"), "PNG": ("png",), "WebP": ("webp",), "GIF": ("gif",)}
+ENDINGS = [ending for endings in FORMATS.values() for ending in endings]
 MAX_PIXELS = MAX_SIDE * MAX_SIDE  # images with more pixels are refused before they are decoded
 
 
@@ -52,8 +55,9 @@ def _open(source: bytes | str | Path) -> Image.Image:
         return Image.open(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source)
     except UnidentifiedImageError:
         raise ImageError(
-            "This file is not an image that can be read; use a JPEG, PNG, WebP or GIF file.",
+            "This file is not an image that can be read; use a {formats} file.",
             "images.not_an_image",
+            formats=", ".join(FORMATS),
         ) from None
     except Image.DecompressionBombError:
         raise ImageError(

@@ -7,6 +7,7 @@ import numpy as np
 import streamlit as st
 
 import ui
+from models import images
 from models.captioning import GALLERY, MAX_WORDS, PHOTOS
 from models.checkpoint import trained_on
 from models.images import ImageError
@@ -86,8 +87,8 @@ def input_ui() -> tuple[bytes | None, str | None]:
         return ((GALLERY / PHOTOS[name]).read_bytes() if name else None), name
     if SOURCES[source] == "upload":
         upload = st.file_uploader(
-            t("captioning.upload"),
-            type=["jpg", "jpeg", "png", "webp", "gif"],
+            t("captioning.upload", formats=", ".join(images.FORMATS)),
+            type=images.ENDINGS,
             key="captioning_upload",
             max_upload_size=PHOTO_MB,
         )

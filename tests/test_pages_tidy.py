@@ -235,3 +235,16 @@ def test_a_states_file_s_tokens_are_quoted_as_written(monkeypatch, fixture_check
     send(at, "sentiment_states_upload", "mine.npz", states_bytes(tokens=tokens))
     quoted = [shown.value for shown in [*at.markdown, *at.info] if "“" in shown.value]  # the pattern's span
     assert quoted and all("“\\*\\*" in shown and "“**" not in shown for shown in quoted)
+
+
+def test_the_photo_uploader_offers_the_formats_the_refusal_names(monkeypatch, fixture_checkpoints):
+    from models import images
+
+    at = open_page(monkeypatch, fixture_checkpoints, "pages/captioning.py")
+    at.segmented_control(key="captioning_source").set_value("Upload").run()
+    uploader = at.get("file_uploader")[-1]
+    assert sorted(uploader.proto.type) == sorted(f".{ending}" for ending in images.ENDINGS)
+    assert all(name in uploader.proto.label for name in images.FORMATS)
+    with pytest.raises(images.ImageError) as refused:
+        images.open_image(b"%PDF-1.4 a document")
+    assert all(name in str(refused.value) for name in images.FORMATS)
