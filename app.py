@@ -4,7 +4,6 @@ Run with `make run`."""
 
 import streamlit as st
 
-import ui
 from ui import language, navigation
 from ui.language import t
 
@@ -16,6 +15,18 @@ def cards_ui(pages: list[navigation.Page], columns: int) -> None:
             with column.container(border=True, height="stretch"):
                 st.page_link(page.path, label=page.title, icon=page.icon, query_params=language.link_params())
                 st.caption(page.summary)
+
+
+def models_ui() -> None:
+    """The table of checkpoints, last: reading them imports torch (seconds on a cold server), and the
+    rest of the page is drawn before."""
+    from ui import shared
+
+    table = shared.model_table()
+    if table:
+        st.dataframe(table, hide_index=True, width="stretch")
+    else:
+        st.info(t("home.no_models", folder=shared.CHECKPOINTS, command=shared.first_command()))
 
 
 navigation.setup(__file__)
@@ -32,8 +43,4 @@ st.caption(t("home.inside_caption"))
 cards_ui(navigation.section("inside"), columns=3)
 
 st.subheader(t("home.models"))
-table = ui.model_table()
-if table:
-    st.dataframe(table, hide_index=True, width="stretch")
-else:
-    st.info(t("home.no_models", folder=ui.CHECKPOINTS, command=ui.first_command()))
+models_ui()

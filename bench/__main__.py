@@ -34,6 +34,10 @@ TARGETS = {
     ("app", "sentiment: reorder the units (in the browser)"): 100,
     ("app", "sentiment: pick a unit (its section reruns)"): 300,
     ("app", "sentiment: another example review"): 1000,
+    ("app", "bidirectional: move the step (in the browser)"): 100,
+    ("app", "translation: show another state (in the browser)"): 100,
+    ("app", "cell: another step (its section reruns)"): 300,
+    ("app", "captioning: another word (its section reruns)"): 300,
     ("app", "resident memory, every model loaded"): 600,
 }
 

@@ -129,16 +129,18 @@ async def first_curve(page, url: str) -> float:
 
 
 # Resolves with the ms from `action` to the first frame painted after Vega redrew chart number
-# `chart` (SVG: once its elements changed; canvas: once its middle column of pixels did). The action
+# `chart` (SVG: once its elements changed; canvas: once one of seven columns of pixels, an eighth of
+# its width apart, did: one column can miss a change, or fall between charts side by side). The action
 # runs in the page, so no round trip to Playwright is counted.
 REPAINT = """async ([chart, action]) => {
   const view = document.querySelectorAll("[data-testid='stVegaLiteChart']")[chart];
   const canvas = view.querySelector("canvas");
   const frame = () => new Promise(resolve => requestAnimationFrame(resolve));
-  const column = () =>
-    canvas.getContext("2d").getImageData(canvas.width >> 1, 0, 1, canvas.height).data.join();
+  const column = eighth =>
+    canvas.getContext("2d").getImageData((canvas.width * eighth) >> 3, 0, 1, canvas.height).data.join();
+  const columns = () => [1, 2, 3, 4, 5, 6, 7].map(column).join();
   const changed = canvas
-    ? (async before => { while (column() === before) await frame(); })(column())
+    ? (async before => { while (columns() === before) await frame(); })(columns())
     : new Promise(resolve => new MutationObserver((_, observer) => { observer.disconnect(); resolve(); })
         .observe(view.querySelector("svg"), {subtree: true, attributes: true, childList: true}));
   const started = performance.now();
@@ -150,6 +152,16 @@ REPAINT = """async ([chart, action]) => {
 }"""
 # Picks the next option of the chart's own box (a Vega-Lite parameter bound to a <select>).
 NEXT_ORDER = """const select = view.querySelector(".vega-bind select");
+select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
+select.dispatchEvent(new Event("change"));"""
+
+
+# Moves the chart's step slider (a Vega-Lite parameter bound to a range input) to its other end.
+OTHER_END = """const slider = view.querySelector(".vega-bind input[type=range]");
+slider.value = slider.value === slider.max ? slider.min : slider.max;
+slider.dispatchEvent(new Event("input"));"""
+# Chooses the next quantity in the chart's first box (a Vega-Lite parameter bound to a <select>).
+NEXT_QUANTITY = """const select = view.querySelector(".vega-bind select");
 select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
 select.dispatchEvent(new Event("change"));"""
 
@@ -202,6 +214,84 @@ async def view_changes(page, url: str) -> list[dict]:
     ]
 
 
+# The number of the chart with a bound input labelled `box`, among the page's charts.
+WITH_BOX = """(views, box) => views.findIndex(view =>
+  [...view.querySelectorAll(".vega-bind-name")].some(name => name.textContent.trim() === box))"""
+
+
+async def chart_changes(page, url: str, path: str, box: str, action: str) -> float:
+    """Median ms of five changes made by `action` to the chart of /`path` with a bound input labelled
+    `box`, each from the action to the repainted chart."""
+    await page.goto(f"{url}/{path}")
+    view = page.locator("[data-testid='stVegaLiteChart']").filter(
+        has=page.locator(".vega-bind-name").get_by_text(box, exact=True)
+    )
+    await view.locator("canvas").wait_for(timeout=120_000)
+    await view.scroll_into_view_if_needed()
+    await page.wait_for_timeout(1_000)
+    index = await page.locator("[data-testid='stVegaLiteChart']").evaluate_all(WITH_BOX, box)
+    return statistics.median([await repaint_ms(page, index, action) for _ in range(5)])
+
+
+# Resolves once the first element whose text starts with `start` says something else than `before`.
+TEXT_CHANGED = """([start, before]) => {
+  const found = [...document.querySelectorAll("[data-testid='stMain'] :is(p, h1, h2, h3)")]
+    .find(element => element.textContent.startsWith(start));
+  return found !== undefined && found.textContent !== before;
+}"""
+
+
+async def section_changes(page, url: str, path: str, change, answer: str) -> float:
+    """Median ms of three changes made by `change(page)` on /`path`, each from the change to a new text
+    in the first paragraph or heading starting with `answer`."""
+    await page.goto(f"{url}/{path}")
+    shown = page.locator("[data-testid='stMain']").locator("p, h1, h2, h3").filter(has_text=answer).first
+    await shown.wait_for(timeout=120_000)
+    await settled(page)
+    times = []
+    for _ in range(3):
+        before = await shown.text_content()
+        started = time.perf_counter()
+        await change(page)
+        await page.wait_for_function(TEXT_CHANGED, arg=[answer, before], polling="raf", timeout=60_000)
+        times.append(1000 * (time.perf_counter() - started))
+        await settled(page)
+    return statistics.median(times)
+
+
+async def other_view_changes(page, url: str) -> list[dict]:
+    """The other pages' views: two the browser changes alone, two whose section reruns."""
+
+    async def next_step(page):
+        await page.locator("input[type=range][aria-label='Time step t']").focus()
+        await page.keyboard.press("ArrowRight")
+
+    async def next_word(page):
+        await page.locator("input[type=range][aria-label='Word']").focus()
+        await page.keyboard.press("ArrowRight")
+
+    return [
+        row(
+            "bidirectional: move the step (in the browser)",
+            await chart_changes(page, url, "bidirectional", "step t", OTHER_END),
+        ),
+        row(
+            "translation: show another state (in the browser)",
+            await chart_changes(
+                page, url, "translation?translation_view=Hidden+states", "State", NEXT_QUANTITY
+            ),
+        ),
+        row(
+            "cell: another step (its section reruns)",
+            await section_changes(page, url, "cell", next_step, "Step "),
+        ),
+        row(
+            "captioning: another word (its section reruns)",
+            await section_changes(page, url, "captioning", next_word, "attention before writing"),
+        ),
+    ]
+
+
 async def browser_session(playwright):
     browser = await playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS)
     return browser, await browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -227,6 +317,7 @@ async def _measure() -> list[dict]:
                     row(f"page /{path}: open, interact, answer", 1000 * warm, "warm, seen from the browser")
                 )
             rows += await view_changes(page, url)
+            rows += await other_view_changes(page, url)
             rows.append(row("recall task: click to first curve", 1000 * await first_curve(page, url)))
             await browser.close()
         memory = resident_mb(process.pid)

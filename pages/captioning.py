@@ -15,12 +15,13 @@ from models.regions import region_cell, region_names
 from models.text import SPECIALS, UNK, caption_words
 from models.units import state_domain
 from models.vision import GRID
-from ui import atlas, charts, downloads, navigation, pictures
+from ui import atlas, charts, downloads, navigation, pictures, shared
 from ui.language import t
 
 SOURCES = {"Sample photos": "gallery", "Upload": "upload", "Camera": "camera"}  # value: catalogue name
 REGIONS = region_names()  # "A1" (top left) ... "G7", row by row, as the model's grid
 PHOTO_MB = 10  # the largest photo upload (the server takes checkpoints up to 50 MB)
+REWRITE = "captioning_rewrite"  # set by a chosen alternative word: the page reruns from its new beginning
 # The vocabulary's special tokens as a caption shows them (captioning.token.<name>): a person reads
 # "<unk>" as a glitch.
 READABLE = dict(zip(SPECIALS, ["padding", "rare", "start", "end"]))
@@ -42,12 +43,12 @@ def framed(picture: np.ndarray, hide: tuple) -> np.ndarray:
 def analyze(model, picture: bytes, beam_size: int, max_length: int, prefix: str = "", hide: tuple = ()):
     """The shared analysis of `picture`; `hide` holds the (row, column) of each hidden cell."""
     options = {"beam_size": beam_size, "max_length": max_length, "prefix": prefix, "hide": hide}
-    return ui.analyze(model, picture, spinner=t("captioning.looking"), **options)
+    return shared.analyze(model, picture, spinner=t("captioning.looking"), **options)
 
 
 def model_ui() -> tuple[str, object]:
     """The chosen captioning checkpoint's name and predictor (a message and a stop if there is none)."""
-    return ui.model_picker("captioning", "captioning_model", bind=ui.LINK)
+    return shared.model_picker("captioning", "captioning_model", bind=ui.LINK)
 
 
 def knowledge(model) -> str:
@@ -151,7 +152,7 @@ def whatif_result(model, picture, beam_size, max_length, prefix: str, hide: tupl
     try:
         return analyze(model, picture, beam_size, max_length, prefix, hide)
     except ValueError as error:  # an unknown or too long beginning, every cell hidden
-        st.warning(ui.message(error))
+        st.warning(shared.message(error))
         return None
 
 
@@ -208,7 +209,9 @@ def captions_ui(before, after, hidden: list[str], prefix: str, hide: tuple) -> N
 
 
 def choose_beginning(prefix: str) -> None:
+    """The caption is written again from `prefix`: the whole page reruns (word_ui sees the flag)."""
     st.session_state["captioning_prefix"] = prefix
+    st.session_state[REWRITE] = True
 
 
 def alternatives_ui(result, index: int) -> None:
@@ -236,7 +239,12 @@ def alternatives_ui(result, index: int) -> None:
         )
 
 
+@st.fragment
 def word_ui(result, hide: tuple, whatif: bool) -> None:
+    """Word by word: where the decoder looked for each word and what else it considered. A fragment:
+    another word reruns only this section; choosing another word to write reruns the page."""
+    if st.session_state.pop(REWRITE, False):
+        st.rerun()
     st.subheader(t("captioning.word_by_word"))
     st.caption(t("captioning.word_whatif" if whatif else "captioning.word_own"))
     if not result.tokens:
@@ -274,18 +282,18 @@ def states_ui(result) -> None:
     st.subheader(t("captioning.states"))
     st.caption(t("captioning.states_caption"))
     names = sorted(result.states, key=lambda name: name != "h")
-    name = st.selectbox(
-        t("captioning.state"), names, format_func=atlas.quantity_label, key="captioning_state"
-    )
-    values = result.states[name]
-    chart = charts.heatmap(
-        values,
-        [readable(token) for token in result.tokens],
-        domain=state_domain(name, values),
-        title=atlas.quantity_label(name),
+    tokens = [readable(token) for token in result.tokens]
+    quantities = {
+        name: (result.states[name], tokens, state_domain(name, result.states[name])) for name in names
+    }
+    titles = {name: atlas.quantity_label(name) for name in names}
+    atlas.quantities_ui(
+        quantities,
+        titles,
+        label=t("captioning.state"),
+        key="captioning_state",
         x_title=t("captioning.step_axis"),
     )
-    st.vega_lite_chart(chart, width="stretch")
 
 
 def download_ui(result, stem: str) -> None:
@@ -316,7 +324,7 @@ if picture is None:
 try:
     before = analyze(model, picture, beam_size, max_length)
 except ImageError as error:
-    st.warning(ui.message(error))
+    st.warning(shared.message(error))
     st.stop()
 controls, captions = st.columns([2, 3], gap="large")
 with controls:

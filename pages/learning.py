@@ -9,26 +9,25 @@ import streamlit as st
 import ui
 from models import registry
 from models.record import FORMED_AUC, record_path
-from ui import charts, language, navigation, upload
+from ui import language, navigation, shared, upload
 from ui.language import t
 from ui.record import (
     CURVES,
-    PICKABLE_UNITS,
+    SHOWN_UNITS,
     cartography_map,
     compared_records,
     examples_table,
     point_at,
+    scrub_views,
     units_forming,
 )
 
 HARDEST = 6  # examples shown from the hard-to-learn corner
-PLAY_SECONDS = 1.0  # a recorded point each, while playing
-PLAYING = "learning_playing"  # whether the slider plays, kept apart from its switch's own state
 
 
 def model_ui():
     """The sentiment model whose training to replay, with its record (a message and a stop without)."""
-    name, model = ui.model_picker("sentiment", "learning_model", bind=ui.LINK)
+    name, model = shared.model_picker("sentiment", "learning_model", bind=ui.LINK)
     record = model.dynamics
     if record is None and upload.is_upload(name):
         st.info(t("learning.no_record_uploaded", file=record_path(name).name))
@@ -45,42 +44,10 @@ def model_ui():
     return name, model, record
 
 
-def play_ui(record) -> bool:
-    """A play switch: while it is on, the training slider steps through the recorded points by
-    itself, from step 0 if it stood at the end."""
-
-    def switched() -> None:
-        st.session_state[PLAYING] = st.session_state["learning_play"]
-        if st.session_state[PLAYING] and st.session_state.get("learning_point") == int(record.steps[-1]):
-            st.session_state["learning_point"] = 0
-
-    st.session_state["learning_play"] = st.session_state.get(PLAYING, False)  # off again at the end
-    return st.toggle(t("learning.play"), key="learning_play", on_change=switched)
-
-
-def advance(record) -> None:
-    """The next recorded point while playing; at the last one, stop and let the page settle."""
-    steps = [int(s) for s in record.steps]
-    now = st.session_state.get("learning_point", steps[-1])
-    if now >= steps[-1]:
-        st.session_state[PLAYING] = False
-        st.rerun()  # the whole page: its play switch turns off and the timer stops
-    st.session_state["learning_point"] = next(s for s in steps if s > now)
-
-
+@st.fragment
 def scrub_ui(model, record) -> None:
-    """The scrubbed views, rerun alone: on every change of their controls, and while playing every
-    PLAY_SECONDS."""
-    playing = play_ui(record)
-    st.fragment(run_every=PLAY_SECONDS if playing else None)(scrub)(model, record, playing)
-
-
-def scrub(model, record, playing: bool) -> None:
-    """The chosen review read by the model at one point of training, beside the other cells."""
-    if playing:
-        advance(record)
-    if "learning_point" not in st.query_params:  # a link's point stands; else the trained model
-        st.session_state.setdefault("learning_point", int(record.steps[-1]))
+    """The chosen review at every recorded point in one chart: its slider, its play box and a click on
+    its heatmap answer in the browser; only another review reruns this fragment, for new data."""
     review = st.selectbox(
         t("learning.review"),
         range(len(record.texts)),
@@ -88,48 +55,19 @@ def scrub(model, record, playing: bool) -> None:
         key="learning_review",
         bind=ui.LINK,
     )
-    step = st.select_slider(
-        t("learning.point"),
-        [int(s) for s in record.steps],
-        key="learning_point",
-        bind=ui.LINK,
-    )
-    epochs_done = sum(s <= step for s in record.epoch_steps)
-    st.caption(t("learning.where", steps=f"{step:,}", total=f"{record.steps[-1]:,}", epochs=epochs_done))
-    tokens = record.tokens[review]
-    records = compared_records(model)
-    traces = {name: r.trace(point_at(r, step), review).tolist() for name, r in records.items()}
-    st.vega_lite_chart(charts.reading_trace(traces, tokens))
-    k = point_at(record, step)
-    ranking = record.ranking()
-    left, right = st.columns([3, 2])
-    heatmap = charts.heatmap(
-        record.states(k, review),
-        tokens,
-        order=charts.AUC_ORDER,
-        ranking=ranking,
-        title=t("learning.heatmap_title"),
-    )
-    left.vega_lite_chart(heatmap)
-    with right:
-        unit = st.selectbox(
-            t("learning.unit"),
-            ranking[:PICKABLE_UNITS],
-            key="learning_unit",
-            bind=ui.LINK,
-        )
-        # the columns' names are the chart's axis and legend titles
-        token, value, when = t("learning.axis_token"), t("learning.axis_value"), t("learning.axis_when")
-        frame = pd.DataFrame(
-            [
-                {token: i, value: float(v), when: label}
-                for label, point in ((t("learning.now"), k), (t("learning.trained"), len(record.steps) - 1))
-                for i, v in enumerate(record.states(point, review)[:, unit])
-            ]
-        )
-        st.vega_lite_chart(
-            charts.curves(frame, token, value, when, title=t("learning.unit_title", unit=unit))
-        )
+    total = record.unit_auc.shape[1]
+    st.caption(t("learning.scrub_caption", units=min(SHOWN_UNITS, total), total=total))
+    start, unit = linked(record)
+    st.vega_lite_chart(scrub_views(compared_records(model), review, start, unit))
+
+
+def linked(record) -> tuple[int, int]:
+    """The point (by its step, ?learning_point=) and the unit (?learning_unit=) a link opens on: by
+    default the trained model and its best unit. The chart's own moves stay in the browser, so the
+    URL does not follow them."""
+    step, unit = (st.query_params.get(f"learning_{name}", "") for name in ("point", "unit"))
+    start = point_at(record, int(step)) if step.isdigit() else len(record.steps) - 1
+    return start, int(unit) if unit.isdigit() else record.ranking()[0]
 
 
 def atlas_link(model, unit: int) -> str:

@@ -12,7 +12,7 @@ from models.sentiment import EXAMPLES, language
 from models.states import STATE, States, StatesError
 from models.text import WORD_START
 from models.units import state_domain
-from ui import charts, navigation, upload
+from ui import charts, navigation, shared, upload
 from ui.atlas import (
     counted,
     one_unit_ui,
@@ -40,10 +40,10 @@ def models_ui() -> tuple[str, object, list[str]]:
     """The checkpoint to look inside (its name and predictor), and those whose reading to draw beside
     its own. A Korean visitor starts on the Korean model, where there is one."""
     left, right = st.columns(2)
-    found = ui.model_names("sentiment")
+    found = shared.model_names("sentiment")
     native = registry.default("sentiment", current())
     default = native if native in found else None
-    name, model = ui.model_picker(
+    name, model = shared.model_picker(
         "sentiment", "sentiment_model", default=default, container=left, bind=ui.LINK
     )
     follow_language(model.language, found)
@@ -89,14 +89,14 @@ def mismatch_ui(model, text: str) -> None:
     if wrote == model.language or not any(character.isalpha() for character in text):
         return
     other = registry.default("sentiment", wrote)
-    found = other in ui.model_names("sentiment")
+    found = other in shared.model_names("sentiment")
     st.warning(
         t(
             f"sentiment.mismatch.{'pick' if found else 'train'}",
             reads=t(f"sentiment.language.{model.language}"),
             wrote=t(f"sentiment.language.{wrote}"),
             model=other,
-            command=registry.train_command(ui.CHECKPOINTS / f"{other}.pt", "sentiment"),
+            command=registry.train_command(shared.CHECKPOINTS / f"{other}.pt", "sentiment"),
         )
     )
 
@@ -196,7 +196,7 @@ def states_upload_ui() -> States | None:
     try:
         return upload.states_file(file)
     except StatesError as error:
-        ui.problem(error)
+        shared.problem(error)
         return None
 
 
@@ -310,7 +310,7 @@ def states_ui(name: str, model, result, tokens: list[str]) -> None:
     """The hidden state and its units: heatmap, ranking, unit atlas, pattern search, gates. A fragment:
     a click in it (a unit picked on the heatmap, another quantity) reruns this section, not the
     review's reading above."""
-    atlas = ui.load_atlas(model)
+    atlas = shared.load_atlas(model)
     st.subheader(t("sentiment.states.title"))
     st.caption(t("sentiment.states.caption"))
     pieces_ui(model, result.tokens)
@@ -341,12 +341,14 @@ if (own := states_upload_ui()) is not None:
 text = input_ui(model.language)
 mismatch_ui(model, text)
 try:
-    result = ui.analyze(model, text)
+    result = shared.analyze(model, text)
 except ValueError as error:
-    st.warning(ui.message(error))
+    st.warning(shared.message(error))
     st.stop()
 tokens = token_labels(model, result.tokens)
-readers = {name: model, **{other: ui.load_model(other, "sentiment") for other in compared}}
-traces = {describe(key, reader): ui.analyze(reader, text).step_positive for key, reader in readers.items()}
+readers = {name: model, **{other: shared.load_model(other, "sentiment") for other in compared}}
+traces = {
+    describe(key, reader): shared.analyze(reader, text).step_positive for key, reader in readers.items()
+}
 verdict_ui(result, tokens, traces)
 states_ui(name, model, result, tokens)

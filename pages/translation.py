@@ -10,7 +10,7 @@ from models.checkpoint import trained_on
 from models.pieces import piece_labels, special_pieces, written
 from models.translation import EXAMPLES
 from models.units import state_domain
-from ui import atlas, charts, downloads, navigation
+from ui import atlas, charts, downloads, navigation, shared
 from ui.language import t
 
 LANGUAGES = ("de", "en", "fr", "cs")  # the languages the catalogue names (translation.language.<code>)
@@ -24,7 +24,9 @@ def language(code: str) -> str:
 
 
 def analyze(model, text: str, beam_size: int, prefix: str):
-    return ui.analyze(model, text, spinner=t("translation.translating"), beam_size=beam_size, prefix=prefix)
+    return shared.analyze(
+        model, text, spinner=t("translation.translating"), beam_size=beam_size, prefix=prefix
+    )
 
 
 def data_name(spec: str) -> str:
@@ -43,7 +45,7 @@ def learned_from(model) -> str:
 
 def start_over() -> None:
     """Another model reads another language: its first example, and no forced beginning."""
-    info = ui.checkpoint_info(st.session_state["translation_model"])
+    info = shared.checkpoint_info(st.session_state["translation_model"])
     st.session_state["translation_text"] = next(iter(EXAMPLES.get(info["config"].get("src"), [])), "")
     st.session_state["translation_prefix"] = ""
 
@@ -54,7 +56,7 @@ def begin_with(beginning: str) -> None:
 
 def model_ui():
     """The translation checkpoint to use, and its predictor."""
-    return ui.model_picker("translation", "translation_model", bind=ui.LINK, on_change=start_over)
+    return shared.model_picker("translation", "translation_model", bind=ui.LINK, on_change=start_over)
 
 
 def examples_ui(model) -> None:
@@ -172,12 +174,11 @@ def state_name(name: str) -> str:
 
 def states_ui(states: dict[str, tuple[np.ndarray, list[str]]]) -> None:
     st.caption(t("translation.states"))
-    name = st.selectbox(
-        t("translation.state"), list(states), format_func=state_name, key="translation_state", bind=ui.LINK
-    )
-    values, tokens = states[name]
-    chart = charts.heatmap(values, tokens, domain=state_domain(name, values), title=state_name(name))
-    st.vega_lite_chart(chart, width="stretch")
+    quantities = {
+        name: (values, tokens, state_domain(name, values)) for name, (values, tokens) in states.items()
+    }
+    titles = {name: state_name(name) for name in states}
+    atlas.quantities_ui(quantities, titles, label=t("translation.state"), key="translation_state")
 
 
 def downloads_ui(name: str, result) -> None:
@@ -191,9 +192,11 @@ def downloads_ui(name: str, result) -> None:
     downloads.download_ui(f"{name}-inputs", result.source_tokens, result.encoder_states, {})
 
 
+@st.fragment
 def views_ui(result, forced: bool) -> None:
     """The chosen view of `result`, the only one drawn. A segmented control, not tabs: its state is the
-    view, which outlasts a change of language; tabs keep their label, and fall back to the first."""
+    view, which outlasts a change of language; tabs keep their label, and fall back to the first. A
+    fragment: another view reruns only this section."""
     if forced:
         st.caption(t("translation.below_forced"))
     view = st.segmented_control(
@@ -220,14 +223,14 @@ def analyses(model, text: str, beam_size: int, prefix: str):
     try:
         own = analyze(model, text, beam_size, "")
     except ValueError as error:
-        st.warning(ui.message(error))
+        st.warning(shared.message(error))
         st.stop()
     if own.truncated:
         st.info(t("translation.truncated", count=len(own.source_tokens)))
     try:
         return own, analyze(model, text, beam_size, prefix.strip()) if prefix.strip() else None
     except ValueError as error:
-        st.warning(t("translation.cannot_start", beginning=ui.quote(prefix), reason=ui.message(error)))
+        st.warning(t("translation.cannot_start", beginning=ui.quote(prefix), reason=shared.message(error)))
         return own, None
 
 

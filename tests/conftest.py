@@ -12,7 +12,6 @@ import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-import ui
 from models import checkpoint
 from models.atlas import atlas_path
 from models.captioning import SPECIALS, Captioner, CaptioningConfig, CaptioningPredictor
@@ -21,6 +20,7 @@ from models.text import PieceVocab, Vocab, caption_words, tokenize
 from models.translation import Seq2Seq, TranslationConfig, TranslationPredictor
 from training import atlas as build
 from training.translation import train_sentencepiece
+from ui import shared
 
 # One torch thread, as the app computes every answer: a test's own analysis then matches the page's
 # to the last bit.
@@ -213,10 +213,10 @@ def write_captioning_data(folder: Path) -> Path:
 
 def app(monkeypatch, folder) -> AppTest:
     """The app reading its checkpoints from `folder`, every cache of an earlier test emptied; not yet run."""
-    monkeypatch.setattr(ui, "CHECKPOINTS", folder)
-    ui.MODELS.clear()
-    ui.ANALYSES.clear()
-    ui._info.clear()
+    monkeypatch.setattr(shared, "CHECKPOINTS", folder)
+    shared.MODELS.clear()
+    shared.ANALYSES.clear()
+    shared._info.clear()
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
 
 

@@ -187,9 +187,8 @@ def test_captioning_page_captions_a_sample_photo(monkeypatch, fixture_checkpoint
     assert len(words) == len(caption.split()) - 1 and len(at.image) == 2 + len(words)
     assert "<span" in at.html[0].value  # the words, shaded by probability
     chart = json.loads(at.get("vega_lite_chart")[1].proto.spec)  # after the picture's grid of cells
-    assert chart["title"] == "hidden state h_t" and chart["encoding"]["x"]["title"] == "step (word written)"
-    at.selectbox(key="captioning_state").set_value("forget_gate").run()
-    assert json.loads(at.get("vega_lite_chart")[1].proto.spec)["title"] == "forget gate f_t"
+    assert chart["params"][0]["value"] == "h" and chart["encoding"]["x"]["title"] == "step (word written)"
+    assert '"forget_gate" ? "forget gate f_t"' in chart["title"]["text"]["expr"]  # chosen in the browser
     at.get("button_group")[1].set_value("Rocket launch").run()
     assert not at.exception and at.dataframe[0].value.columns.tolist() == ["caption", "score"]
 

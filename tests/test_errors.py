@@ -9,11 +9,10 @@ import pytest
 import torch
 
 import models
-import ui
 from models import dynamics, registry
 from models.errors import Said
 from tests.conftest import ROOT, app, save_sentiment, tiny_sentiment
-from ui import language
+from ui import language, shared
 from ui.language import catalogue, placeholders
 
 HANGUL = re.compile("[\uac00-\ud7a3]")
@@ -76,21 +75,21 @@ def errors(tmp_path) -> list[Said]:
 
 def test_english_through_the_catalogue_is_the_error_s_own_text(errors):
     for error in errors:
-        assert ui.message(error) == str(error)
+        assert shared.message(error) == str(error)
 
 
 def test_korean_says_it_in_korean_with_the_same_values(errors, monkeypatch):
     monkeypatch.setattr(language, "current", lambda: "ko")
     for error in errors:
-        said = ui.message(error)
+        said = shared.message(error)
         assert HANGUL.search(said) and said != str(error)
         for value in error.values.values():
             assert isinstance(value, Exception) or str(value) in said
-    assert "단어 목록이" in ui.message(errors[2])  # the inner error is translated too
+    assert "단어 목록이" in shared.message(errors[2])  # the inner error is translated too
 
 
 def test_an_error_without_a_key_is_shown_as_it_says_it():
-    assert ui.message(ValueError("plain words")) == "plain words"
+    assert shared.message(ValueError("plain words")) == "plain words"
 
 
 def korean_page(monkeypatch, folder, path: str):

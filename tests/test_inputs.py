@@ -54,7 +54,7 @@ WIDGETS = {
     "cell_text": ("pages/cell.py", lambda at: len(at.get("graphviz_chart")) == 2),
     "bptt_text": ("pages/bptt.py", lambda at: len(at.metric) == 3),
     "recall_seed": ("pages/recall.py", lambda at: at.markdown[-1].value.startswith("**rnn**")),
-    "bidirectional_text": ("pages/bidirectional.py", lambda at: len(at.get("vega_lite_chart")) == 2),
+    "bidirectional_text": ("pages/bidirectional.py", lambda at: len(at.get("vega_lite_chart")) == 1),
 }
 OPTIONAL = {"captioning_prefix", "translation_prefix"}  # blank by default: a blank one asks for nothing
 

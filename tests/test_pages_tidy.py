@@ -2,12 +2,14 @@
 answers, a history that states what the file keeps, caches whose keys stay small, text boxes that say
 their limit, serving settings applied by a call and not by an import, and typed text quoted as written."""
 
+import ast
 import hashlib
 import os
 import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,7 +23,7 @@ from models.text import BOS, SPECIALS
 from models.translation import TranslationPredictor
 from tests.conftest import HISTORY, ROOT, app, open_page, tiny_sentiment, tiny_translation
 from tests.test_upload import TEXTS, opened, send, states_bytes
-from ui import serving
+from ui import navigation, serving, shared
 from ui.language import catalogue
 from ui.navigation import PAGES
 
@@ -90,7 +92,7 @@ def test_the_encoder_s_states_are_read_without_decoding(monkeypatch, fixture_che
 
     monkeypatch.setattr(TranslationPredictor, "analyze", decoding)
     at = open_page(monkeypatch, fixture_checkpoints, "pages/bidirectional.py")
-    assert not at.exception and len(at.get("vega_lite_chart")) == 2
+    assert not at.exception and len(at.get("vega_lite_chart")) == 1  # both directions, one chart
 
 
 @pytest.mark.parametrize(
@@ -142,7 +144,7 @@ def test_a_long_review_is_kept_by_its_hash_not_its_text(monkeypatch, fixture_che
     at.text_area(key="sentiment_text").set_value(review)
     next(button for button in at.button if button.form_id).click().run()
     assert not at.exception and len(at.metric) == 1
-    held = [part for key in list(ui.ANALYSES._values) for part in parts(key)]
+    held = [part for key in list(shared.ANALYSES._values) for part in parts(key)]
     assert hashlib.sha256(review.encode()).hexdigest() in held
     assert all(len(part) <= serving.LONG for part in held if isinstance(part, str))
 
@@ -173,7 +175,7 @@ def test_every_free_text_box_is_bounded_and_says_so(monkeypatch, fixture_checkpo
 PROBE = """
 import os, torch
 torch.set_num_threads(3)
-import ui, ui.charts, ui.navigation
+import ui, ui.charts, ui.navigation, ui.shared
 print(torch.get_num_threads(), os.environ.get("ONEDNN_PRIMITIVE_CACHE_CAPACITY"))
 ui.serving.configure()
 print(torch.get_num_threads(), os.environ.get("ONEDNN_PRIMITIVE_CACHE_CAPACITY"))
@@ -187,6 +189,34 @@ def test_importing_ui_changes_nothing_and_serving_is_set_by_one_call():
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.split("\n")[:2] == ["3 None", "1 8"]
+
+
+def top_imports(script: Path) -> list[str]:
+    """The modules a script imports at its top level (what runs before its first line draws)."""
+    tree = ast.parse(script.read_text())
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            found += [
+                f"{node.module}.{alias.name}" if node.module == "ui" else node.module for alias in node.names
+            ]
+    return found
+
+
+def test_pages_without_a_model_are_drawn_before_torch_is_imported():
+    """A cold server's first page waits for nothing it does not show: the home page and the glossary
+    import no torch (seconds), which loads in the background (the home page's table reads it last)."""
+    for page in navigation.section("unfold"):
+        modules = top_imports(ROOT / page.path)
+        heavy = "sorted({'torch', 'pandas'} & set(sys.modules))"
+        probe = f"import sys; import {', '.join(modules)}; print({heavy})"
+        run = subprocess.run(
+            [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300
+        )
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.strip() == "[]", f"{page.path} imports {run.stdout.strip()} before it draws"
 
 
 TYPED = "**bold** [link](http://x.y) $x^2$ :smile: &amp; <b>`code`\\ \u200b\u202eevil\ufeff"
@@ -203,7 +233,7 @@ def test_an_input_error_quotes_what_was_typed_as_written():
     error = InputError(
         "{word} is not a number; type numbers such as 1 0 -0.5 2.", "dynamics.not_a_number", word=TYPED
     )
-    assert ui.message(error).startswith(ui.as_written(TYPED))
+    assert shared.message(error).startswith(ui.as_written(TYPED))
 
 
 @pytest.mark.parametrize("by", ["box", "link"])

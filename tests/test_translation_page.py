@@ -17,7 +17,7 @@ import models
 from models.pieces import piece_labels, special_pieces
 from tests.conftest import app, without_checkpoint, write_translation_data
 from training import translation
-from ui import charts
+from ui import atlas, charts
 
 
 def translation_page(monkeypatch, folder, **link: str) -> AppTest:
@@ -132,7 +132,21 @@ def test_a_link_reopens_the_same_analysis_in_the_same_view(monkeypatch, fixture_
     assert at.dataframe[0].value.equals(pd.DataFrame(forced.candidates, columns=["translation", "score"]))
 
 
-def test_hidden_states_view_shows_encoder_and_decoder_states(monkeypatch, fixture_checkpoints):
+def test_hidden_states_view_sends_every_state_and_the_browser_chooses(monkeypatch, fixture_checkpoints):
+    at = translation_page(monkeypatch, fixture_checkpoints, translation_view="Hidden states")
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    (chosen,) = [param for param in spec["params"] if param["name"] == charts.QUANTITY]
+    assert (
+        chosen["value"] == "encoder.layer0.forward.h" and "decoder.update_gate" in chosen["bind"]["options"]
+    )
+    assert "update gate z_t, decoder" in chosen["bind"]["labels"]  # shown, not its name
+    assert '"decoder.h" ? "hidden state h_t, decoder"' in spec["title"]["text"]["expr"]
+    assert {"filter": f"datum.quantity === {charts.QUANTITY}"} in spec["transform"]
+    assert "translation_state" not in [box.key for box in at.selectbox]
+
+
+def test_hidden_states_of_a_long_sentence_are_chosen_on_the_server(monkeypatch, fixture_checkpoints):
+    monkeypatch.setattr(atlas, "IN_BROWSER_CELLS", 0)
     at = translation_page(monkeypatch, fixture_checkpoints, translation_view="Hidden states")
     title = json.loads(at.get("vega_lite_chart")[0].proto.spec)["title"]
     assert title == "hidden state h_t, encoder layer 0 forward"

@@ -18,16 +18,39 @@ from models.atlas import (
 from models.cells import QUANTITIES
 from models.pieces import piece_labels
 from models.units import closest_unit
-from ui import charts, upload
+from ui import charts, shared, upload
 from ui.language import t
 
 SNIPPETS = 6  # shown of each end of a unit's range
 MATCHES = 8
+# A heatmap of several quantities sends all of them when they hold at most this many cells (about
+# 2.5 MB), so that choosing one needs no server: a sentence of 20 pieces, a caption of 30 words.
+IN_BROWSER_CELLS = 100_000
 
 
 def quantity_label(quantity: str) -> str:
     """A traced quantity ("forget_gate") as people call it: "forget gate f_t"."""
     return t(f"atlas.quantity.{quantity}.label")
+
+
+def quantities_ui(
+    quantities: dict[str, tuple[np.ndarray, list[str], tuple[float, float]]],
+    titles: dict[str, str],
+    *,
+    label: str,
+    key: str,
+    x_title: str | None = None,
+) -> None:
+    """The heatmap of one of several quantities (charts.heatmaps: values, tokens, colour domain, by
+    name; `titles` as shown), chosen in the browser, or with more than IN_BROWSER_CELLS cells in all
+    (a long sentence's every gate: megabytes) by a box (`label`, `key`) the server answers."""
+    if sum(values.size for values, _, _ in quantities.values()) <= IN_BROWSER_CELLS:
+        chart = charts.heatmaps(quantities, titles, label=label, x_title=x_title)
+    else:
+        name = st.selectbox(label, list(quantities), format_func=titles.get, key=key)
+        values, tokens, domain = quantities[name]
+        chart = charts.heatmap(values, tokens, domain=domain, title=titles[name], x_title=x_title)
+    st.vega_lite_chart(chart, width="stretch")
 
 
 def stream_name(stream: str) -> str:
@@ -149,7 +172,7 @@ def ranking_ui(atlas: Atlas) -> str:
 def window(model, snippet, state: str) -> tuple[list[str], np.ndarray, int]:
     """models.atlas.reading_window of a snippet (or match), shared by every session."""
     spinner = t("atlas.reading")
-    tokens, values, marked = ui.analyze(
+    tokens, values, marked = shared.analyze(
         model, snippet.text, snippet.position, state, how=reading_window, spinner=spinner
     )
     return token_labels(model, tokens), values, marked

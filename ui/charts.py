@@ -8,6 +8,7 @@ import html
 import io
 import json
 import threading
+import warnings
 from collections.abc import Callable, Collection
 
 import altair as alt
@@ -111,6 +112,12 @@ ORDER = "unit_order"  # the heatmap's unit order, a parameter the browser change
 AUC_ORDER = "atlas AUC"  # an order beside models.units.UNIT_ORDERS: a trained model's atlas ranking
 
 
+QUANTITY = "quantity"  # which of a heatmap's quantities it shows, a parameter the browser changes
+STEP = "step"  # the time step a reading shows, a parameter the browser changes
+FADED, UNPICKED = 0.12, 0.35  # the opacity of cells not read yet and of units not picked
+HALF_WIDTH = 380  # pixels of each of two charts side by side (Streamlit stretches only single views)
+
+
 @vega_lite
 def heatmap(
     values: np.ndarray,
@@ -129,34 +136,101 @@ def heatmap(
     given `ranking`, when there is one), and a box under the chart reorders the units in the browser,
     starting on `order`; a click on a cell highlights its unit (and, with on_select, picks it).
     `height` is in pixels, axes and title included (default: 3 a unit, 160 to 520)."""
-    steps, units = values.shape
-    assert len(tokens) == steps, (values.shape, len(tokens))
-    labels = step_labels(tokens)
-    orders = {o: unit_order(values, o) for o in UNIT_ORDERS} | ({AUC_ORDER: ranking} if ranking else {})
-    frame = pd.DataFrame(
-        {
-            "step": np.repeat(labels, units),
-            "token": np.repeat(tokens, units),
-            "unit": np.tile(np.arange(units, dtype=np.int16), steps),
-            "value": values.ravel().round(4),
-            **{_rank(o): np.tile(np.argsort(place).astype(np.int16), steps) for o, place in orders.items()},
-        }
+    rankings = {title: ranking} if ranking else None
+    chart = _heatmap({title: (values, tokens, domain)}, {title: title}, rankings, x_title)
+    chart = chart.add_params(*_unit_params(order, auc=bool(ranking)))
+    return chart.properties(height=height or _height(values.shape[1]), usermeta=CANVAS)
+
+
+@vega_lite
+def heatmaps(
+    quantities: dict[str, tuple[np.ndarray, list[str], tuple[float, float]]],
+    titles: dict[str, str],
+    *,
+    label: str,
+    order: str = "clustered",
+    x_title: str | None = None,
+) -> alt.Chart:
+    """One heatmap of several quantities, by name: each its values [steps, units], the tokens of its
+    steps and its colour domain. All are sent with the chart, and a box under it (`label`) chooses the
+    one shown in the browser, the first at first; `titles` name them."""
+    chart = _heatmap(quantities, titles, None, x_title, choosable=True)
+    box = alt.binding_select(options=list(quantities), labels=list(titles.values()), name=label)
+    first = alt.param(name=QUANTITY, value=next(iter(quantities)), bind=box)
+    chart = chart.add_params(first, *_unit_params(order, auc=False))
+    units = max(values.shape[1] for values, _, _ in quantities.values())
+    return chart.properties(height=_height(units), usermeta=CANVAS)
+
+
+@vega_lite
+def read_both_ways(
+    forward: np.ndarray,
+    backward: np.ndarray,
+    tokens: list[str],
+    *,
+    domain: tuple[float, float],
+    titles: tuple[str, str],
+    label: str,
+) -> alt.HConcatChart:
+    """A bidirectional layer's two states [steps, units] side by side, with a slider (`label`) over the
+    steps: at step t the forward state has read tokens 1..t and the backward one t..T, and the cells
+    of the tokens each has not read yet fade, in the browser."""
+    steps = len(tokens)
+    at = alt.param(
+        name=STEP, value=(steps + 1) // 2, bind=alt.binding_range(min=1, max=steps, step=1, name=label)
     )
-    order_box = alt.binding_select(
-        options=[_rank(o) for o in orders],
-        labels=[order_name(o) for o in orders],
-        name=t("charts.heatmap.order"),
+    views = [
+        _heatmap(
+            {title: (values, tokens, domain)},
+            {title: title},
+            None,
+            None,
+            fade=f"datum.position {later} {STEP} - 1",
+        ).properties(height=_height(values.shape[1]), width=HALF_WIDTH)
+        for values, title, later in ((forward, titles[0], ">"), (backward, titles[1], "<"))
+    ]
+    params = [*_unit_params("clustered", auc=False), at]
+    with warnings.catch_warnings():  # Altair gives each view the shared click and says it merged them
+        warnings.filterwarnings("ignore", "Automatically deduplicated selection parameter")
+        return alt.hconcat(*views).add_params(*params).properties(usermeta=CANVAS)
+
+
+def _height(units: int) -> int:
+    return min(max(3 * units, 160), 520)
+
+
+def _heatmap(
+    quantities: dict[str, tuple[np.ndarray, list[str], tuple[float, float]]],
+    titles: dict[str, str],
+    rankings: dict[str, list[int]] | None,
+    x_title: str | None,
+    choosable: bool = False,
+    fade: str | None = None,
+) -> alt.Chart:
+    """The heatmap of heatmap(), heatmaps() and read_both_ways(), without its parameters (which the
+    caller adds, once for several heatmaps): `choosable`, of the quantity QUANTITY names; cells
+    where the Vega expression `fade` holds are faded."""
+    frame = pd.concat(
+        [
+            _cells(name, values, tokens, (rankings or {}).get(name))
+            for name, (values, tokens, _) in quantities.items()
+        ],
+        ignore_index=True,
     )
-    chosen = alt.param(name=ORDER, value=_rank(order if order in orders else "index"), bind=order_box)
-    picked = alt.selection_point(name=PICK, fields=["unit"], on="click")
-    scheme = "redblue" if domain[0] < 0 else "blues"
+    steps = max(len(tokens) for _, tokens, _ in quantities.values())
+    units = max(values.shape[1] for values, _, _ in quantities.values())
+    chart = alt.Chart(frame, title=alt.Title(_chosen(titles)) if choosable else next(iter(titles.values())))
+    if choosable:
+        chart = chart.transform_filter(f"datum.quantity === {QUANTITY}")
     return (
-        alt.Chart(frame, title=title)
-        .transform_calculate(place=f"datum[{ORDER}]")
+        chart.transform_calculate(place=f"datum[{ORDER}]")
         .mark_rect()
         .encode(
             x=alt.X(
-                "step:O", sort=labels, title=x_title or t("charts.heatmap.x"), axis=token_axis(len(labels))
+                "step:O",
+                sort=alt.EncodingSortField(field="position", op="min"),
+                title=x_title or t("charts.heatmap.x"),
+                axis=token_axis(steps),
             ),
             y=alt.Y(
                 "unit:O",
@@ -164,10 +238,8 @@ def heatmap(
                 title=t("charts.heatmap.y"),
                 axis=alt.Axis(labels=units <= 64, ticks=units <= 64),
             ),
-            color=alt.Color(
-                "value:Q", scale=alt.Scale(scheme=scheme, domain=list(domain)), title=t("charts.field.value")
-            ),
-            opacity=alt.condition(picked, alt.value(1.0), alt.value(0.35)),
+            color=alt.Color("value:Q", scale=_colours(quantities, choosable), title=t("charts.field.value")),
+            opacity=_opacity(fade),
             tooltip=[
                 field("token", "N"),
                 field("step", "O"),
@@ -175,9 +247,71 @@ def heatmap(
                 field("value", "Q", format=".3f"),
             ],
         )
-        .add_params(chosen, picked)
-        .properties(height=height or min(max(3 * units, 160), 520), usermeta=CANVAS)
     )
+
+
+def _unit_params(order: str, auc: bool) -> list:
+    """The heatmap's box of unit orders (AUC_ORDER among them with `auc`), starting on `order`, and
+    its click that picks a unit; added once to a chart of several heatmaps."""
+    orders = list(UNIT_ORDERS) + ([AUC_ORDER] if auc else [])
+    box = alt.binding_select(
+        options=[_rank(o) for o in orders],
+        labels=[order_name(o) for o in orders],
+        name=t("charts.heatmap.order"),
+    )
+    return [
+        alt.param(name=ORDER, value=_rank(order if order in orders else "index"), bind=box),
+        alt.selection_point(name=PICK, fields=["unit"], on="click"),
+    ]
+
+
+def _cells(name: str, values: np.ndarray, tokens: list[str], ranking: list[int] | None) -> pd.DataFrame:
+    """One row per step and unit of `values` [steps, units], with the unit's place in every order."""
+    steps, units = values.shape
+    assert len(tokens) == steps, (values.shape, len(tokens))
+    orders = {o: unit_order(values, o) for o in UNIT_ORDERS} | ({AUC_ORDER: ranking} if ranking else {})
+    return pd.DataFrame(
+        {
+            "quantity": pd.Categorical([name] * (steps * units)),
+            "step": np.repeat(step_labels(tokens), units),
+            "position": np.repeat(np.arange(steps, dtype=np.int16), units),
+            "token": np.repeat(tokens, units),
+            "unit": np.tile(np.arange(units, dtype=np.int16), steps),
+            "value": values.ravel().round(4),
+            **{_rank(o): np.tile(np.argsort(place).astype(np.int16), steps) for o, place in orders.items()},
+        }
+    )
+
+
+def _chosen(values: dict) -> alt.ExprRef:
+    """A Vega expression: the value in `values` of the quantity QUANTITY names."""
+    expression = json.dumps(next(iter(values.values())))
+    for name, value in reversed(values.items()):
+        expression = f"{QUANTITY} === {json.dumps(name)} ? {json.dumps(value)} : {expression}"
+    return alt.ExprRef(expression)
+
+
+def _colours(quantities: dict, choosable: bool) -> alt.Scale:
+    """Diverging around 0 for a domain that holds it, sequential for one from 0; `choosable`, each
+    quantity's own, in the browser."""
+    domains = {name: domain for name, (_, _, domain) in quantities.items()}
+    schemes = {name: "redblue" if low < 0 else "blues" for name, (low, _) in domains.items()}
+    if not choosable:
+        ((name, domain),) = domains.items()
+        return alt.Scale(scheme=schemes[name], domain=list(domain))
+    return alt.Scale(
+        scheme=_chosen(schemes),
+        domainMin=_chosen({name: low for name, (low, _) in domains.items()}),
+        domainMax=_chosen({name: high for name, (_, high) in domains.items()}),
+    )
+
+
+def _opacity(fade: str | None) -> dict:
+    """Opaque for the picked unit (all before any pick), faded where `fade` holds."""
+    conditions = [{"param": PICK, "empty": True, "value": 1.0}]
+    if fade:
+        conditions.insert(0, {"test": fade, "value": FADED})
+    return {"condition": conditions, "value": UNPICKED}
 
 
 def _rank(order: str) -> str:

@@ -7,12 +7,13 @@ whose first request is a page's URL gets that page without its sections, title a
 """
 
 import itertools
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from streamlit import runtime
 
-import ui
 from ui import language, serving
 from ui.language import t
 
@@ -68,12 +69,14 @@ def section(name: str) -> list[Page]:
 
 def setup(script: str) -> None:
     """Title, icon and layout for the page whose `__file__` is `script`, the language control and the
-    sectioned navigation in the sidebar (every link keeps the language); every page calls this first,
-    and the first call tunes the process for serving (a page may run without app.py)."""
-    serving.configure()
-    serving.before_run()
-    ui.warm_up()
+    sectioned navigation in the sidebar (every link keeps the language); every page calls this first
+    (a page may run without app.py). A page that computes has the process tuned for serving first;
+    the home page and the glossary are drawn while torch and the models load in the background."""
     page = next(page for page in PAGES if ROOT / page.path == Path(script).resolve())
+    if page.section != "unfold":
+        serving.configure()
+    serving.before_run()
+    warm_up()
     with st.sidebar:
         language.control()
     st.set_page_config(page_title=f"{page.title} · Unfold", page_icon=page.icon, layout="wide")
@@ -88,3 +91,19 @@ def setup(script: str) -> None:
                     help=link.summary,
                     query_params=language.link_params(),
                 )
+
+
+_warming = threading.Lock()
+
+
+def warm_up() -> None:
+    """Once per server, after its first page has started: ui.shared.warm in the background. Not under
+    AppTest."""
+    if runtime.exists() and _warming.acquire(blocking=False):
+        threading.Thread(target=_warm, name="unfold-warm-up", daemon=True).start()
+
+
+def _warm() -> None:
+    from ui import shared  # torch and the models, imported here so the first page need not wait
+
+    shared.warm()

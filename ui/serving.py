@@ -12,22 +12,32 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
-import torch
 
 try:
     LIBC = ctypes.CDLL("libc.so.6")
 except OSError:  # not glibc (macOS, Windows, musl): nothing to tune
     LIBC = None
 
-_configured = threading.Lock()
+_configuring = threading.Lock()
+_configured = False
 
 
 def configure() -> None:
-    """Tune this process to serve the app, once however often it is called: every page calls it
-    first (ui.navigation.setup), since Streamlit runs a page's file without app.py. Not on import,
-    which would also retune whatever imports ui without serving (the benchmarks, the cloud check)."""
-    if not _configured.acquire(blocking=False):
-        return
+    """Tune this process to serve the app, once however often and from whichever threads it is
+    called: every page that computes calls it first (ui.navigation.setup), since Streamlit runs a
+    page's file without app.py, and so does the warm-up. Not on import, which would also retune
+    whatever imports ui without serving (the benchmarks, the cloud check); torch is imported here,
+    not with this module, so that pages without a model are drawn before it."""
+    global _configured
+    with _configuring:
+        if not _configured:
+            _tune()
+            _configured = True
+
+
+def _tune() -> None:
+    import torch
+
     # oneDNN, behind torch's CPU LSTM and convolutions, keeps a compiled kernel and its buffers for
     # each input shape it has seen, up to 1,024: every new review length grew the server by ~0.14 MB.
     # A few recent shapes are enough (read at its first use, so setting it after `import torch` counts).
@@ -94,6 +104,8 @@ def array_bytes(value) -> int:
 
 def tensor_bytes(value) -> int:
     """Bytes of the tensors a predictor holds: its modules' parameters and buffers."""
+    import torch  # imported already by the model measured; not by this module (see configure)
+
     modules = [item for item in vars(value).values() if isinstance(item, torch.nn.Module)]
     tensors = {id(t): t for module in modules for t in [*module.parameters(), *module.buffers()]}
     return sum(t.numel() * t.element_size() for t in tensors.values())

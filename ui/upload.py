@@ -40,7 +40,7 @@ UPLOADS = serving.ByteBoundedCache(
     int(os.environ.get("UNFOLD_UPLOAD_MB", "100")) * 10**6, serving.tensor_bytes
 )
 # Where an upload's model.path says it lies: in a folder of its own named by its hash, so that its
-# analyses are keyed by its bytes (ui.version). The checkpoint itself is never written there.
+# analyses are keyed by its bytes (ui.shared.version). The checkpoint itself is never written there.
 FOLDER = Path(tempfile.gettempdir()) / "unfold-uploads"
 SESSION = "ui_uploads"  # {name in the Model box: (task, hash)}
 SUFFIX = ".pt"  # an upload keeps it in its name; a checkpoint's name in the box has none
@@ -161,7 +161,7 @@ def _keep_record(predictor, file) -> None:
 
 
 def info(name: str) -> dict:
-    """What an upload says about itself, as ui.checkpoint_info tells it of a file; empty settings once
+    """What an upload says about itself, as ui.shared.checkpoint_info tells it of a file; empty settings once
     the cache has let it go."""
     task = st.session_state.get(SESSION, {})[name][0]
     if (predictor := model(name)) is None:

@@ -61,3 +61,21 @@ def page(browser):
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def sent_messages(page) -> list:
+    """Every message the page sends the server from now on, decoded (BackMsg); call before page.goto."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    sent = []
+    page.on(
+        "websocket",
+        lambda socket: socket.on("framesent", lambda frame: sent.append(BackMsg.FromString(frame))),
+    )
+    return sent
+
+
+def reruns(messages: list) -> list:
+    """The reruns among sent messages: each asks the server to run the page, or only a fragment of it
+    (its fragment_id set)."""
+    return [message.rerun_script for message in messages if message.HasField("rerun_script")]
