@@ -36,6 +36,7 @@ TARGETS = {
     ("app", "sentiment: another example review"): 1000,
     ("app", "bidirectional: move the step (in the browser)"): 100,
     ("app", "translation: show another state (in the browser)"): 100,
+    ("app", "learning: scrub the training points (in the browser)"): 100,
     ("app", "cell: another step (its section reruns)"): 300,
     ("app", "captioning: another word (its section reruns)"): 300,
     ("app", "resident memory, every model loaded"): 600,

@@ -260,7 +260,7 @@ async def section_changes(page, url: str, path: str, change, answer: str) -> flo
 
 
 async def other_view_changes(page, url: str) -> list[dict]:
-    """The other pages' views: two the browser changes alone, two whose section reruns."""
+    """The other pages' views: three the browser changes alone, two whose section reruns."""
 
     async def next_step(page):
         await page.locator("input[type=range][aria-label='Time step t']").focus()
@@ -280,6 +280,10 @@ async def other_view_changes(page, url: str) -> list[dict]:
             await chart_changes(
                 page, url, "translation?translation_view=Hidden+states", "State", NEXT_QUANTITY
             ),
+        ),
+        row(
+            "learning: scrub the training points (in the browser)",
+            await chart_changes(page, url, "learning", "Recorded point of training", OTHER_END),
         ),
         row(
             "cell: another step (its section reruns)",
