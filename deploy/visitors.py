@@ -54,6 +54,13 @@ class Run:
     seconds: float
     elements: int
     widgets: dict[str, Widget] = field(default_factory=dict)
+    first_element: float | None = None  # time.perf_counter() when its main area's first element came
+
+
+def _in_main(forward: ForwardMsg) -> bool:
+    """Whether a message draws an element of the page's main area (not its sidebar: root 1)."""
+    is_element = forward.WhichOneof("type") == "delta" and forward.delta.WhichOneof("type") == "new_element"
+    return is_element and forward.metadata.delta_path[:1] == [0]
 
 
 def _options(element) -> list[str]:
@@ -168,6 +175,8 @@ class Visitor:
 
         def finished(forward: ForwardMsg) -> bool:
             self._read(forward, run, errors)
+            if run.first_element is None and _in_main(forward):
+                run.first_element = time.perf_counter()
             return forward.WhichOneof("type") == "script_finished"
 
         done = await self._receive(finished)

@@ -2,6 +2,7 @@
 visitors walking and changing every page once (each uploading a model of their own), and the
 headless browser walking every page."""
 
+import re
 import subprocess
 import sys
 
@@ -19,3 +20,7 @@ def test_two_visitors_walk_every_page_without_an_error():
     uploaded = [line.split() for line in run.stdout.splitlines() if "an own model" in line]
     assert uploaded and uploaded[0][0] == "/sentiment" and uploaded[0][4] == "2", run.stdout  # both ran
     assert "app resident (the server's process tree" in run.stdout  # held against the limit too
+    first, whole = map(
+        float, re.search(r"its first element ([\d.]+) s, its whole run ([\d.]+) s", run.stdout).groups()
+    )
+    assert first <= whole, run.stdout  # the page's first element is drawn before the page has finished
