@@ -1,8 +1,8 @@
 """The models and analyses every session shares: loading them, the Model box and the uploader of a
 visitor's own, the home page's table of checkpoints, the warm-up, and what a model's error says.
 
-Apart from the rest of ui, which pages without a model (the home page, the glossary) import: this
-module imports torch, and those pages are drawn before it is."""
+Kept apart from the rest of ui, all that the pages without a model (the home page, the glossary)
+import: this module imports torch, and those pages are drawn before it is."""
 
 import logging
 import os
@@ -82,7 +82,6 @@ def warm() -> None:
     from ui import charts  # noqa: F401  altair and SciPy, which most pages draw with
 
     serving.configure()
-
     for shipped in registry.SHIPPED:
         path = CHECKPOINTS / f"{shipped.name}.pt"
         try:
