@@ -39,6 +39,33 @@ def test_korean_is_korean():
     assert len(hangul) >= 0.8 * len(korean), "most Korean texts hold Hangul"
 
 
+def punctuation(character: str) -> bool:
+    """As CommonMark counts it; a placeholder's brace and LaTeX's $ stand for text."""
+    return not (character.isalnum() or character.isspace() or character in "{}$_")
+
+
+def stranded_bold(text: str) -> list[str]:
+    """The **bold** runs of `text` that Markdown (CommonMark) shows with their asterisks: an opening
+    ** must not be followed by a space, nor by a punctuation mark unless a space or a punctuation mark
+    comes before it; a closing ** the same, mirrored (**“어”**는 shows them, “**어**”는 is bold)."""
+    stranded = []
+    for run in re.finditer(r"\*\*([^*\n]+?)\*\*", text):
+        before = text[run.start() - 1] if run.start() else " "
+        after = text[run.end()] if run.end() < len(text) else " "
+        first, last = run.group(1)[0], run.group(1)[-1]
+        opens = not first.isspace() and (not punctuation(first) or before.isspace() or punctuation(before))
+        closes = not last.isspace() and (not punctuation(last) or after.isspace() or punctuation(after))
+        if not (opens and closes):
+            stranded.append(run.group(0))
+    return stranded
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_bold_text_is_bold_in_every_language(language):
+    stranded = {key: found for key, text in catalogue(language).items() if (found := stranded_bold(text))}
+    assert stranded == {}
+
+
 def words_of(node: ast.AST) -> list[str]:
     """The words a string literal or an f-string's literal parts show."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
