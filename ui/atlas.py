@@ -1,4 +1,6 @@
-"""The sentiment page's sections on what its units do: ranked by AUC, over held-out texts, in patterns."""
+"""The sentiment page's sections on what its units do: ranked by AUC, over held-out texts, in patterns;
+and what the captioning and translation pages share of them: the traced quantities' names and one
+heatmap to choose among them."""
 
 import numpy as np
 import pandas as pd
