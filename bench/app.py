@@ -150,8 +150,8 @@ REPAINT = """async ([chart, action]) => {
   await frame();
   return performance.now() - started;
 }"""
-# Picks the next option of the chart's own box (a Vega-Lite parameter bound to a <select>).
-NEXT_ORDER = """const select = view.querySelector(".vega-bind select");
+# Picks the next unit order in the chart's box of orders (a Vega-Lite parameter bound to a <select>).
+NEXT_ORDER = """const select = view.querySelector(".vega-bind select[name=unit_order]");
 select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
 select.dispatchEvent(new Event("change"));"""
 
@@ -160,10 +160,23 @@ select.dispatchEvent(new Event("change"));"""
 OTHER_END = """const slider = view.querySelector(".vega-bind input[type=range]");
 slider.value = slider.value === slider.max ? slider.min : slider.max;
 slider.dispatchEvent(new Event("input"));"""
-# Chooses the next quantity in the chart's first box (a Vega-Lite parameter bound to a <select>).
-NEXT_QUANTITY = """const select = view.querySelector(".vega-bind select");
+# Moves the chart's slider one step on, as an arrow key or a drag does (from its end, back to its start).
+ONE_STEP = """const slider = view.querySelector(".vega-bind input[type=range]");
+slider.value = slider.value === slider.max ? slider.min : +slider.value + 1;
+slider.dispatchEvent(new Event("input"));"""
+# Chooses the next quantity in the chart's box of quantities (a Vega-Lite parameter bound to a <select>).
+NEXT_QUANTITY = """const select = view.querySelector(".vega-bind select[name=quantity]");
 select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
 select.dispatchEvent(new Event("change"));"""
+
+
+# Moves the pointer over the chart's canvas, to SHARE of its width and 60% of its height.
+POINT_AT = """const canvas = view.querySelector("canvas");
+const box = canvas.getBoundingClientRect();
+const at = {clientX: box.left + box.width * SHARE, clientY: box.top + box.height * 0.6, bubbles: true};
+canvas.dispatchEvent(new PointerEvent("pointermove", at));"""
+# A review of 136 tokens: longer than the heatmap shows at once, short enough to send them all.
+LONG_REVIEW = "A slow, dull mess of a film, but the acting is wonderful and the ending moved me. " * 8
 
 
 async def repaint_ms(page, chart: int, action: str) -> float:
@@ -181,12 +194,14 @@ async def settled(page) -> None:
 
 
 async def view_changes(page, url: str) -> list[dict]:
-    """The sentiment page's three kinds of click, each timed from the action to the painted answer: a
-    view the browser changes alone, one whose section reruns on a cached analysis, and a new input."""
+    """The sentiment page's three kinds of click, each timed from the action to the painted answer:
+    views the browser changes alone, one whose section reruns on a cached analysis, and a new input."""
     await page.goto(f"{url}/sentiment")
     await page.locator(INTERACTIONS["sentiment"][1]).first.wait_for(timeout=120_000)
     heatmap = 1  # after the reading trace
     reorder = [await repaint_ms(page, heatmap, NEXT_ORDER) for _ in range(5)]
+    quantity = [await repaint_ms(page, heatmap, NEXT_QUANTITY) for _ in range(5)]
+    hover = [await repaint_ms(page, heatmap, POINT_AT.replace("SHARE", str(x))) for x in (0.2, 0.5, 0.8)]
     unit = page.get_by_label("Unit", exact=True)
     pick = []
     for value in ("5", "9", "5"):
@@ -207,8 +222,16 @@ async def view_changes(page, url: str) -> list[dict]:
         await page.get_by_test_id("stMetricValue").get_by_text(answer, exact=True).wait_for(timeout=60_000)
         review.append(time.perf_counter() - started)
         await settled(page)
+    await page.get_by_label("Review", exact=True).fill(LONG_REVIEW)
+    await page.get_by_role("button", name="Read it").click()
+    await page.get_by_text("The heatmap shows 60 of the review's").wait_for(timeout=60_000)
+    await settled(page)
+    scroll = [await repaint_ms(page, heatmap, ONE_STEP) for _ in range(5)]
     return [
         row("sentiment: reorder the units (in the browser)", statistics.median(reorder)),
+        row("sentiment: show another quantity (in the browser)", statistics.median(quantity)),
+        row("sentiment: mark the token under the pointer (in the browser)", statistics.median(hover)),
+        row("sentiment: scroll a long review's tokens (in the browser)", statistics.median(scroll), "a step"),
         row("sentiment: pick a unit (its section reruns)", 1000 * statistics.median(pick)),
         row("sentiment: another example review", 1000 * statistics.median(review), "the model run included"),
     ]

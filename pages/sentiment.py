@@ -14,6 +14,7 @@ from models.text import WORD_START
 from models.units import state_domain
 from ui import charts, navigation, shared, upload
 from ui.atlas import (
+    IN_BROWSER_CELLS,
     counted,
     one_unit_ui,
     pattern_ui,
@@ -130,54 +131,65 @@ def pieces_ui(model, tokens: list[str]) -> None:
     st.caption(t("sentiment.pieces", word=written(word), pieces=" ".join(piece_labels(word))))
 
 
-def state_picker(result) -> tuple[str, str]:
-    """(layer.direction, quantity) chosen by the user. The boxes name their options with names looked
-    up here, in the visitor's language (a format function called outside the page's run, as AppTest
-    calls it, would not know that language)."""
+def stream_picker(result) -> str:
+    """The layer and direction ("layer0.forward") the heatmap shows, chosen by the user when the model
+    has several. The box names its options with names looked up here, in the visitor's language (a
+    format function called outside the page's run, as AppTest calls it, would not know that language)."""
     streams = {stream: stream_name(stream) for stream in sorted({n.rsplit(".", 1)[0] for n in result.states})}
-    first = next(iter(streams))
-    quantities = {q: quantity_label(q) for q in QUANTITIES if f"{first}.{q}" in result.states}
-    a, b = st.columns(2)
-    stream = a.selectbox(
-        t("sentiment.stream"), list(streams), format_func=streams.get, key="sentiment_stream"
-    )
-    quantity = b.selectbox(
-        t("sentiment.quantity"), list(quantities), format_func=quantities.get, key="sentiment_quantity"
-    )
-    return stream, quantity
+    if len(streams) == 1:
+        return next(iter(streams))
+    return st.selectbox(t("sentiment.stream"), list(streams), format_func=streams.get, key="sentiment_stream")
+
+
+def quantity_picker(names: list[str]) -> str:
+    """One of a stream's traced quantities ("layer0.forward.c"), chosen by the user on the server."""
+    labels = {name: quantity_label(name.rsplit(".", 1)[1]) for name in names}
+    return st.selectbox(t("sentiment.quantity"), names, format_func=labels.get, key="sentiment_quantity")
+
+
+def window_picker(steps: int) -> slice:
+    """The MAX_HEATMAP_STEPS tokens of a long review the heatmap shows, chosen by the user on the server."""
+    start = st.slider(t("sentiment.first_token"), 0, steps - MAX_HEATMAP_STEPS, 0, key="sentiment_window")
+    end = start + MAX_HEATMAP_STEPS
+    st.caption(t("sentiment.window", first=start, last=end - 1, count=steps))
+    return slice(start, end)
 
 
 def heatmap_ui(result, tokens: list[str], atlas: Atlas | None) -> str:
-    """The heatmap of the chosen quantity over the review's `tokens` (as shown); returns its name
-    ("layer0.forward.h")."""
-    stream, quantity = state_picker(result)
-    name = f"{stream}.{quantity}"
-    values = result.states[name]
-    start = 0
-    if len(tokens) > MAX_HEATMAP_STEPS:
-        start = st.slider(
-            t("sentiment.first_token"), 0, len(tokens) - MAX_HEATMAP_STEPS, 0, key="sentiment_window"
-        )
-        end = start + MAX_HEATMAP_STEPS
-        st.caption(t("sentiment.window", first=start, last=end - 1, count=len(tokens)))
-    window = slice(start, start + MAX_HEATMAP_STEPS)
-    chart = charts.heatmap(
-        values[window],
-        tokens[window],
-        domain=state_domain(quantity, values),
+    """The heatmap of one layer and direction's every quantity over the review's `tokens` (as shown),
+    under the model's reading trace; returns that stream ("layer0.forward"). The browser chooses the
+    quantity and scrolls the tokens while all of them fit in IN_BROWSER_CELLS; the server beyond that."""
+    stream = stream_picker(result)
+    names = [f"{stream}.{quantity}" for quantity in QUANTITIES if f"{stream}.{quantity}" in result.states]
+    units = result.states[names[0]].shape[1]
+    if units * len(tokens) * len(names) > IN_BROWSER_CELLS:
+        names = [quantity_picker(names)]
+    shown = slice(0, len(tokens))
+    if len(tokens) > MAX_HEATMAP_STEPS and units * len(tokens) > IN_BROWSER_CELLS:
+        shown = window_picker(len(tokens))
+    elif len(tokens) > MAX_HEATMAP_STEPS:
+        st.caption(t("sentiment.window_browser", count=len(tokens), window=MAX_HEATMAP_STEPS))
+    chart = charts.review_heatmap(
+        {name: (result.states[name][shown], state_domain(name, result.states[name])) for name in names},
+        {name: state_name(name) for name in names},
+        {name: t(f"atlas.quantity.{name.rsplit('.', 1)[1]}.meaning") for name in names},
+        tokens[shown],
+        result.step_positive[shown],
+        rankings={name: atlas.ranking(name) for name in names} if atlas else None,
         order=charts.AUC_ORDER if atlas else "clustered",
-        ranking=atlas.ranking(name) if atlas else None,
-        title=state_name(name),
-        height=HEATMAP_AXES + min(max(3 * values.shape[1], 160), 640),
+        labels={"quantity": t("sentiment.quantity"), "first": t("sentiment.first_token")},
+        window=MAX_HEATMAP_STEPS,
+        height=min(max(3 * units, 160), 640),
     )
-    st.caption(f"{t(f'atlas.quantity.{quantity}.meaning')} {t('sentiment.states.order')}")
+    st.caption(t("sentiment.states.order"))
     st.vega_lite_chart(
         chart,
         width="stretch",
         on_select=lambda: pick_from_chart("sentiment_heatmap"),
+        selection_mode=charts.PICK,
         key="sentiment_heatmap",
     )
-    return name
+    return stream
 
 
 def states_upload_ui() -> States | None:
@@ -314,9 +326,9 @@ def states_ui(name: str, model, result, tokens: list[str]) -> None:
     st.subheader(t("sentiment.states.title"))
     st.caption(t("sentiment.states.caption"))
     pieces_ui(model, result.tokens)
-    shown = heatmap_ui(result, tokens, atlas)
+    stream = heatmap_ui(result, tokens, atlas)
     if atlas is None:
-        one_unit_ui(model, result, result.states[shown])
+        one_unit_ui(model, result, result.states[f"{stream}.h"])
     else:
         state = ranking_ui(atlas)
         if model.dynamics is not None:
@@ -328,27 +340,33 @@ def states_ui(name: str, model, result, tokens: list[str]) -> None:
             )
         unit_atlas_ui(model, result, atlas, state)
         pattern_ui(model, result, atlas, state)
-    saturation_ui(model, result, atlas, shown.rsplit(".", 1)[0])
+    saturation_ui(model, result, atlas, stream)
+
+
+@st.fragment
+def review_ui(name: str, model, compared: list[str]) -> None:
+    """All that a review (or a states file) changes: its reading, its verdict and its states. A
+    fragment: another review reruns this section, not the page's title and model boxes above it."""
+    if (own := states_upload_ui()) is not None:
+        own_states_ui(own)
+        return
+    text = input_ui(model.language)
+    mismatch_ui(model, text)
+    try:
+        result = shared.analyze(model, text)
+    except ValueError as error:
+        st.warning(shared.message(error))
+        return
+    tokens = token_labels(model, result.tokens)
+    readers = {name: model, **{other: shared.load_model(other, "sentiment") for other in compared}}
+    traces = {
+        describe(key, reader): shared.analyze(reader, text).step_positive for key, reader in readers.items()
+    }
+    verdict_ui(result, tokens, traces)
+    states_ui(name, model, result, tokens)
 
 
 navigation.setup(__file__)
 st.title(f":material/reviews: {t('sentiment.title')}")
 st.markdown(t("sentiment.intro"))
-name, model, compared = models_ui()
-if (own := states_upload_ui()) is not None:
-    own_states_ui(own)
-    st.stop()
-text = input_ui(model.language)
-mismatch_ui(model, text)
-try:
-    result = shared.analyze(model, text)
-except ValueError as error:
-    st.warning(shared.message(error))
-    st.stop()
-tokens = token_labels(model, result.tokens)
-readers = {name: model, **{other: shared.load_model(other, "sentiment") for other in compared}}
-traces = {
-    describe(key, reader): shared.analyze(reader, text).step_positive for key, reader in readers.items()
-}
-verdict_ui(result, tokens, traces)
-states_ui(name, model, result, tokens)
+review_ui(*models_ui())

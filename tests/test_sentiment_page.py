@@ -25,21 +25,42 @@ def test_sentiment_page_reads_the_example_first_then_a_review(monkeypatch, fixtu
     submit(at, "not terrible at all , it 's great !")
     assert not at.exception
     assert any("9 tokens read" in c.value for c in at.caption)
-    assert heatmap(at)["title"] == "hidden state h_t, layer 0 forward"
-    assert heatmap(at)["params"][0]["value"] == "place in clustered"  # no atlas: no AUC order
-    at.selectbox(key="sentiment_quantity").set_value("forget_gate").run()
     spec = heatmap(at)
-    assert spec["title"] == "forget gate f_t, layer 0 forward"
-    assert spec["encoding"]["color"]["scale"]["domain"] == [0.0, 1.0]
+    assert by_name(spec["params"])["unit_order"]["value"] == "place in clustered"  # no atlas: no AUC order
+    shown = by_name(spec["params"])["quantity"]  # every quantity sent: the browser chooses among them
+    assert shown["value"] == "layer0.forward.h"
+    assert "layer0.forward.forget_gate" in shown["bind"]["options"]
+    assert "forget gate f_t, layer 0 forward" in shown["bind"]["labels"]
+    assert set(chart_rows(at.get("vega_lite_chart")[1])["quantity"]) == set(shown["bind"]["options"])
+    assert "sentiment_quantity" not in [box.key for box in at.selectbox]
     at.number_input(key="sentiment_unit").set_value(2).run()
     assert not at.exception
     assert at.html[0].value.count("<span") == 9  # every token coloured by unit 2
 
 
 def heatmap(at: AppTest) -> dict:
+    """The spec of the heatmap (its first layer) under the model's reading trace (its other layers)."""
     charts = at.get("vega_lite_chart")
-    assert len(charts) == 2  # the reading trace, then the heatmap
+    assert len(charts) == 2  # the models' reading traces, then this model's trace over its heatmap
     return json.loads(charts[1].proto.spec)
+
+
+def by_name(params: list[dict]) -> dict[str, dict]:
+    return {param["name"]: param for param in params}
+
+
+def test_a_review_with_too_many_cells_for_the_browser_is_shown_one_quantity_at_a_time(
+    monkeypatch, fixture_checkpoints
+):
+    monkeypatch.setattr("ui.atlas.IN_BROWSER_CELLS", 100)
+    at = open_page(monkeypatch, fixture_checkpoints, "pages/sentiment.py")
+    assert "quantity" not in by_name(heatmap(at)["params"])
+    at.selectbox(key="sentiment_quantity").set_value("layer0.forward.forget_gate").run()
+    assert not at.exception
+    cells = heatmap(at)["layer"][0]
+    assert cells["title"][0] == "forget gate f_t, layer 0 forward"
+    assert cells["encoding"]["color"]["scale"]["domain"] == [0.0, 1.0]
+    assert set(chart_rows(at.get("vega_lite_chart")[1])["quantity"]) == {"layer0.forward.forget_gate"}
 
 
 def test_sentiment_page_overlays_the_models_and_explains_a_missing_atlas(monkeypatch, fixture_checkpoints):
@@ -82,10 +103,11 @@ def test_sentiment_heatmap_orders_units_in_the_browser_starting_with_atlas_auc(
     at = open_page(monkeypatch, atlas_checkpoints, "pages/sentiment.py")
     heatmap = at.get("vega_lite_chart")[1]
     spec, data = json.loads(heatmap.proto.spec), chart_rows(heatmap)
-    order = next(param for param in spec["params"] if param["name"] == "unit_order")
+    order, cells = by_name(spec["params"])["unit_order"], spec["layer"][0]
     assert order["bind"]["labels"] == ["index", "mean activation", "variance", "clustered", "atlas AUC"]
-    assert order["value"] == "place in atlas AUC" and spec["transform"][0]["calculate"] == "datum[unit_order]"
-    assert spec["encoding"]["y"]["sort"] == {"field": "place", "op": "min"}
+    assert order["value"] == "place in atlas AUC"
+    assert {"calculate": "datum[unit_order]", "as": "place"} in cells["transform"]
+    assert cells["encoding"]["y"]["sort"] == {"field": "place", "op": "min"}
     atlas = models.load(atlas_checkpoints / "sentiment.pt").atlas
     places = data.groupby("unit")["place in atlas AUC"].first().sort_values()
     assert list(places.index) == [unit.index for unit in atlas.units("layer0.forward.h")]

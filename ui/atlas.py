@@ -25,8 +25,9 @@ from ui.language import t
 
 SNIPPETS = 6  # shown of each end of a unit's range
 MATCHES = 8
-# A heatmap of several quantities sends all of them when they hold at most this many cells (about
-# 2.5 MB), so that choosing one needs no server: a sentence of 20 pieces, a caption of 30 words.
+# A heatmap of several quantities (or a review's every token) is sent whole while it holds at most
+# this many cells (about 2 MB), so that choosing one (or scrolling) needs no server: a sentence of 20
+# pieces, a caption of 30 words, every LSTM quantity of a 65-token review, one of a 390-token review.
 IN_BROWSER_CELLS = 100_000
 
 

@@ -73,13 +73,15 @@ def _arrow_dataset(data: pd.DataFrame, datasets: dict) -> dict:
 alt.data_transformers.register("unfold_arrow", _arrow_dataset)
 
 
-def vega_lite(build: Callable[..., alt.TopLevelMixin]) -> Callable[..., dict]:
+def vega_lite(build: Callable[..., alt.TopLevelMixin] | None = None, *, entries: int = 48) -> Callable:
     """`build`'s chart as the Vega-Lite spec `st.vega_lite_chart` takes (its data as Arrow), made once
-    per input and language and shared by every session: `st.altair_chart` would build, validate and
-    convert the chart again on every rerun, the largest part of a page's time. The language is part
-    of the key because `build` writes its titles and legends in it."""
+    per input and language and shared by every session, the last `entries` kept: `st.altair_chart`
+    would build, validate and convert the chart again on every rerun, the largest part of a page's
+    time. The language is part of the key because `build` writes its titles and legends in it."""
+    if build is None:  # @vega_lite(entries=...)
+        return functools.partial(vega_lite, entries=entries)
 
-    @st.cache_data(max_entries=48, show_spinner=False)
+    @st.cache_data(max_entries=entries, show_spinner=False)
     @functools.wraps(build)
     def spec(lang: str, *args, **kwargs) -> dict:  # `lang` only keys the cache: build reads it via t()
         chart, datasets = build(*args, **kwargs), {}
@@ -195,6 +197,86 @@ def read_both_ways(
         return alt.hconcat(*views).add_params(*params).properties(usermeta=CANVAS)
 
 
+FIRST = "first_token"  # the first token a scrolled heatmap shows, a parameter the browser changes
+HOVERED = "hovered_token"  # the token under the pointer, marked in every view of a chart
+TRACE_HEIGHT, TRACE_GAP = 90, 24  # pixels of the reading trace above a review's heatmap, and under it
+TITLE_AND_AXIS = 160  # pixels of a review's heatmap that its two-line title and its token axis take
+
+
+@vega_lite(entries=16)  # up to IN_BROWSER_CELLS cells each, about 2 MB
+def review_heatmap(
+    quantities: dict[str, tuple[np.ndarray, tuple[float, float]]],
+    titles: dict[str, str],
+    meanings: dict[str, str],
+    tokens: list[str],
+    positive: list[float],
+    *,
+    rankings: dict[str, list[int]] | None,
+    order: str,
+    labels: dict[str, str],
+    window: int,
+    height: int,
+) -> alt.VConcatChart:
+    """The sentiment page's heatmap of one or several quantities (each its values [steps, units] and
+    colour domain; its title says `titles` and, under it, `meanings`) over the review's `tokens`,
+    under the model's reading trace (`positive`: P(positive) after each token); the pointer over a
+    token marks it in both. All in the browser: a box (labels["quantity"]) chooses the quantity when
+    there are several, the order box reorders the units (AUC_ORDER by `rankings`, per quantity), and
+    with more tokens than `window` a slider (labels["first"]) scrolls through them. `height` is the
+    heatmap's, in pixels."""
+    scrolled = len(tokens) > window
+    shown = f"datum.position >= {FIRST} && datum.position < {FIRST} + {window}" if scrolled else "true"
+    # One view, so that Streamlit stretches it: the trace on top, the heatmap under it, each on its own
+    # y scale. Tokens are placed by position: two data sets' step labels would merge sorted as text.
+    axis = token_axis(min(len(tokens), window)).to_dict()
+    axis["labelExpr"] = f"{json.dumps(step_labels(tokens))}[datum.value]"
+    x = alt.X("position:O", title=t("charts.heatmap.x"), axis=alt.Axis(**axis))
+    trace_scale = alt.Scale(domain=[0, 1], range=[TRACE_HEIGHT, 0])
+    trace_axis = alt.Axis(orient="right", values=[0, 0.5, 1], format=".1f")
+    steps = pd.DataFrame({"position": range(len(tokens)), "token": tokens, "positive": positive})
+    line = (
+        alt.Chart(steps)
+        .transform_filter(shown)
+        .mark_line(point=True, color=hex_colour(POSITIVE))
+        .encode(
+            x=x,
+            y=alt.Y("positive:Q", scale=trace_scale, title=t("charts.field.positive"), axis=trace_axis),
+            tooltip=[field("token", "N"), field("positive", "Q", format=".3f")],
+        )
+    )
+    middle = (
+        alt.Chart(pd.DataFrame({"y": [0.5]}))
+        .mark_rule(strokeDash=[4, 4], color="gray")
+        .encode(y=alt.Y("y:Q", scale=trace_scale, axis=None))
+    )
+    column = (
+        alt.Chart(steps)
+        .transform_filter(shown)
+        .transform_filter({"param": HOVERED, "empty": False})
+        .mark_rect(fill=None, stroke="black", strokeWidth=1.5)
+        .encode(x=x)
+    )
+    named = {name: (values, tokens, domain) for name, (values, domain) in quantities.items()}
+    headings = {name: [titles[name], meanings[name]] for name in quantities}
+    cells = _heatmap(named, headings, rankings, None, choosable=len(quantities) > 1).transform_filter(shown)
+    top = TRACE_HEIGHT + TRACE_GAP
+    cells = cells.encode(x=x, y=cells.encoding.y.scale(range=[top, alt.ExprRef("height")]))
+    hover = alt.selection_point(name=HOVERED, fields=["position"], on="pointerover", clear="pointerout")
+    order_box, pick = _unit_params(order, auc=bool(rankings))
+    params = [order_box]
+    if len(quantities) > 1:
+        box = alt.binding_select(
+            options=list(quantities), labels=list(titles.values()), name=labels["quantity"]
+        )
+        params.insert(0, alt.param(name=QUANTITY, value=next(iter(quantities)), bind=box))
+    if scrolled:
+        slider = alt.binding_range(min=0, max=len(tokens) - window, step=1, name=labels["first"])
+        params.append(alt.param(name=FIRST, value=0, bind=slider))
+    chart = alt.layer(cells.add_params(hover, pick, *params), line, middle, column)
+    height += top + TITLE_AND_AXIS  # Streamlit fits the whole chart, title and axes, into its height
+    return chart.resolve_scale(y="independent").properties(height=height, usermeta=CANVAS)
+
+
 def _height(units: int) -> int:
     return min(max(3 * units, 160), 520)
 
@@ -216,7 +298,7 @@ def _heatmap(
             for name, (values, tokens, _) in quantities.items()
         ],
         ignore_index=True,
-    )
+    ).astype(dict.fromkeys(["quantity", "step", "token"], "category"))  # each name sent once
     steps = max(len(tokens) for _, tokens, _ in quantities.values())
     units = max(values.shape[1] for values, _, _ in quantities.values())
     chart = alt.Chart(frame, title=alt.Title(_chosen(titles)) if choosable else next(iter(titles.values())))
@@ -272,7 +354,7 @@ def _cells(name: str, values: np.ndarray, tokens: list[str], ranking: list[int] 
     orders = {o: unit_order(values, o) for o in UNIT_ORDERS} | ({AUC_ORDER: ranking} if ranking else {})
     return pd.DataFrame(
         {
-            "quantity": pd.Categorical([name] * (steps * units)),
+            "quantity": [name] * (steps * units),
             "step": np.repeat(step_labels(tokens), units),
             "position": np.repeat(np.arange(steps, dtype=np.int16), units),
             "token": np.repeat(tokens, units),
