@@ -21,7 +21,8 @@ from ui.language import t
 SOURCES = {"Sample photos": "gallery", "Upload": "upload", "Camera": "camera"}  # value: catalogue name
 REGIONS = region_names()  # "A1" (top left) ... "G7", row by row, as the model's grid
 PHOTO_MB = 10  # the largest photo upload (the server takes checkpoints up to 50 MB)
-REWRITE = "captioning_rewrite"  # set by a chosen alternative word: the page reruns from its new beginning
+READING = "captioning_reading"  # the key of the fragment below the model: another word to write reruns it
+REWRITE = "captioning_rewrite"  # the beginning a chosen alternative word asks the caption to be written from
 # The vocabulary's special tokens as a caption shows them (captioning.token.<name>): a person reads
 # "<unk>" as a glitch.
 READABLE = dict(zip(SPECIALS, ["padding", "rare", "start", "end"]))
@@ -101,13 +102,21 @@ def input_ui() -> tuple[bytes | None, str | None]:
     return picture, None
 
 
+def grid_key() -> str:
+    """The key of the picture's grid: a new one after each click, so that its selection starts empty."""
+    return f"captioning_grid_{st.session_state.setdefault('captioning_grid_clicks', 0)}"
+
+
 def toggle_region(chart_key: str) -> None:
-    """A click on the picture's grid hides that cell, or shows it again."""
+    """A click on the picture's grid hides that cell, or shows it again. A grid already replaced is
+    ignored: the browser may still send its click with the next change, which would undo it."""
+    if chart_key != grid_key():
+        return
     hidden = set(st.session_state["captioning_hide"])
     for point in st.session_state[chart_key].selection.get(charts.REGION, []):
         hidden ^= {point[charts.REGION]}
     st.session_state["captioning_hide"] = [name for name in REGIONS if name in hidden]
-    st.session_state["captioning_grid_clicks"] += 1  # a new chart, whose selection starts empty
+    st.session_state["captioning_grid_clicks"] += 1
 
 
 def show_everything() -> None:
@@ -128,7 +137,7 @@ def whatif_ui(image: np.ndarray) -> tuple[list[str], str]:
         placeholder=t("captioning.hidden_none"),
     )
     hidden = sorted(hidden, key=REGIONS.index)  # in grid order, however they were picked
-    chart_key = f"captioning_grid_{st.session_state.setdefault('captioning_grid_clicks', 0)}"
+    chart_key = grid_key()
     grid.vega_lite_chart(
         charts.region_grid(image, hidden, GRID),
         width="content",
@@ -209,9 +218,11 @@ def captions_ui(before, after, hidden: list[str], prefix: str, hide: tuple) -> N
 
 
 def choose_beginning(prefix: str) -> None:
-    """The caption is written again from `prefix`: the whole page reruns (word_ui sees the flag)."""
-    st.session_state["captioning_prefix"] = prefix
-    st.session_state[REWRITE] = True
+    """The caption is written again from `prefix`. The word's button is in word_ui, which would rerun
+    alone: the reading around it reruns instead and puts `prefix` in its box itself (reading_ui); a box
+    set from this callback keeps its old text in the browser (Streamlit 1.67), to be sent back next."""
+    st.session_state[REWRITE] = prefix
+    st.rerun(READING)
 
 
 def alternatives_ui(result, index: int) -> None:
@@ -241,10 +252,9 @@ def alternatives_ui(result, index: int) -> None:
 
 @st.fragment
 def word_ui(result, hide: tuple, whatif: bool) -> None:
-    """Word by word: where the decoder looked for each word and what else it considered. A fragment:
-    another word reruns only this section; choosing another word to write reruns the page."""
-    if st.session_state.pop(REWRITE, False):
-        st.rerun()
+    """Word by word: where the decoder looked for each word and what else it considered. A fragment
+    inside the reading's: another word reruns only this section; choosing another word to write reruns
+    the reading (choose_beginning)."""
     st.subheader(t("captioning.word_by_word"))
     st.caption(t("captioning.word_whatif" if whatif else "captioning.word_own"))
     if not result.tokens:
@@ -308,6 +318,39 @@ def download_ui(result, stem: str) -> None:
     downloads.download_ui(stem, result.tokens, arrays, {"attention": REGIONS, "connectivity": REGIONS})
 
 
+@st.fragment(key=READING)
+def reading_ui(model, beam_size: int, max_length: int) -> None:
+    """The photo, its captions and what if, word by word, the decoder's states and the files to keep. A
+    fragment: another photo, a hidden cell, a typed beginning or another word to write from reruns this
+    section, not the model and the decoding settings above."""
+    if (rewrite := st.session_state.pop(REWRITE, None)) is not None:
+        st.session_state["captioning_prefix"] = rewrite
+    picture, photo = input_ui()
+    if picture is None:
+        st.info(t("captioning.choose_photo"))
+        return
+    try:
+        before = analyze(model, picture, beam_size, max_length)
+    except ImageError as error:
+        st.warning(shared.message(error))
+        return
+    controls, captions = st.columns([2, 3], gap="large")
+    with controls:
+        hidden, prefix = whatif_ui(before.image)
+    hide = tuple(region_cell(cell) for cell in hidden)
+    with captions:
+        after = whatif_result(model, picture, beam_size, max_length, prefix, hide)
+        captions_ui(before, after, hidden, prefix, hide)
+        with st.expander(t("captioning.final_beam")):
+            candidates = [(readable_text(text), score) for text, score in (after or before).candidates]
+            ui.beam_ui(candidates, t("captioning.beam_output"), t("captioning.beam_unit"))
+    result = after or before
+    word_ui(result, hide, after is not None)
+    if result.tokens:
+        states_ui(result)
+        download_ui(result, f"caption-{photo or 'photo'}".lower().replace(" ", "-"))
+
+
 navigation.setup(__file__)
 st.title(f":material/image: {t('captioning.title')}")
 st.markdown(t("captioning.intro"))
@@ -317,27 +360,4 @@ with model_column:
 with decoding_column:
     beam_size, max_length = decoding_ui(model)
 st.info(knowledge(model), icon=":material/school:")
-picture, photo = input_ui()
-if picture is None:
-    st.info(t("captioning.choose_photo"))
-    st.stop()
-try:
-    before = analyze(model, picture, beam_size, max_length)
-except ImageError as error:
-    st.warning(shared.message(error))
-    st.stop()
-controls, captions = st.columns([2, 3], gap="large")
-with controls:
-    hidden, prefix = whatif_ui(before.image)
-hide = tuple(region_cell(cell) for cell in hidden)
-with captions:
-    after = whatif_result(model, picture, beam_size, max_length, prefix, hide)
-    captions_ui(before, after, hidden, prefix, hide)
-    with st.expander(t("captioning.final_beam")):
-        candidates = [(readable_text(text), score) for text, score in (after or before).candidates]
-        ui.beam_ui(candidates, t("captioning.beam_output"), t("captioning.beam_unit"))
-result = after or before
-word_ui(result, hide, after is not None)
-if result.tokens:
-    states_ui(result)
-    download_ui(result, f"caption-{photo or 'photo'}".lower().replace(" ", "-"))
+reading_ui(model, beam_size, max_length)

@@ -196,7 +196,7 @@ def downloads_ui(name: str, result) -> None:
 def views_ui(result, forced: bool) -> None:
     """The chosen view of `result`, the only one drawn. A segmented control, not tabs: its state is the
     view, which outlasts a change of language; tabs keep their label, and fall back to the first. A
-    fragment: another view reruns only this section."""
+    fragment inside the reading's: another view reruns only this section."""
     if forced:
         st.caption(t("translation.below_forced"))
     view = st.segmented_control(
@@ -219,12 +219,12 @@ def views_ui(result, forced: bool) -> None:
 
 def analyses(model, text: str, beam_size: int, prefix: str):
     """The model's own analysis and, for a beginning (`prefix` as typed), the forced one (None if it
-    cannot be written)."""
+    cannot be written); None (after a message) if the sentence cannot be read."""
     try:
         own = analyze(model, text, beam_size, "")
     except ValueError as error:
         st.warning(shared.message(error))
-        st.stop()
+        return None
     if own.truncated:
         st.info(t("translation.truncated", count=len(own.source_tokens)))
     try:
@@ -234,19 +234,28 @@ def analyses(model, text: str, beam_size: int, prefix: str):
         return own, None
 
 
+@st.fragment
+def reading_ui(name: str, model) -> None:
+    """The sentence, its translations, what if, the views and the files to keep. A fragment: an example,
+    a sentence, a beam size or a beginning (typed or chosen) reruns this section, not the model above."""
+    with st.columns(2)[0]:  # as wide as the Model box above
+        examples_ui(model)
+    text, beam_size, prefix = input_ui(model)
+    if (found := analyses(model, text, beam_size, prefix)) is None:
+        return
+    own, forced = found
+    results_ui(own, forced, prefix)
+    alternatives_ui(forced or own, forced is not None, special_pieces(model.vocab))
+    views_ui(forced or own, forced is not None)
+    downloads_ui(name, forced or own)
+
+
 navigation.setup(__file__)
 st.title(f":material/translate: {t('translation.title')}")
 st.markdown(t("translation.intro"))
 left, right = st.columns(2)
 with left:
     name, model = model_ui()
-    reads = t("translation.reads", source=language(model.config.src), target=language(model.config.tgt))
-    st.caption(f"{reads} {learned_from(model)}")
-with right:
-    examples_ui(model)
-text, beam_size, prefix = input_ui(model)
-own, forced = analyses(model, text, beam_size, prefix)
-results_ui(own, forced, prefix)
-alternatives_ui(forced or own, forced is not None, special_pieces(model.vocab))
-views_ui(forced or own, forced is not None)
-downloads_ui(name, forced or own)
+reads = t("translation.reads", source=language(model.config.src), target=language(model.config.tgt))
+right.caption(f"{reads} {learned_from(model)}")
+reading_ui(name, model)
