@@ -175,7 +175,7 @@ def heatmap_ui(result, tokens: list[str], atlas: Atlas | None) -> str:
         {name: t(f"atlas.quantity.{name.rsplit('.', 1)[1]}.meaning") for name in names},
         tokens[shown],
         result.step_positive[shown],
-        rankings={name: atlas.ranking(name) for name in names} if atlas else None,
+        ranking=atlas.ranking(names[0]) if atlas else None,
         order=charts.AUC_ORDER if atlas else "clustered",
         labels={"quantity": t("sentiment.quantity"), "first": t("sentiment.first_token")},
         window=MAX_HEATMAP_STEPS,

@@ -87,7 +87,7 @@ def vega_lite(build: Callable[..., alt.TopLevelMixin] | None = None, *, entries:
         chart, datasets = build(*args, **kwargs), {}
         with _altair_globals, alt.theme.enable("none"):
             with alt.data_transformers.enable("unfold_arrow", datasets=datasets):
-                converted = chart.to_dict()
+                converted = chart.to_dict(validate=False)  # tests/test_charts_valid.py validates
         return {**converted, "datasets": datasets}
 
     @functools.wraps(build)
@@ -211,19 +211,19 @@ def review_heatmap(
     tokens: list[str],
     positive: list[float],
     *,
-    rankings: dict[str, list[int]] | None,
+    ranking: list[int] | None,
     order: str,
     labels: dict[str, str],
     window: int,
     height: int,
-) -> alt.VConcatChart:
+) -> alt.LayerChart:
     """The sentiment page's heatmap of one or several quantities (each its values [steps, units] and
     colour domain; its title says `titles` and, under it, `meanings`) over the review's `tokens`,
     under the model's reading trace (`positive`: P(positive) after each token); the pointer over a
     token marks it in both. All in the browser: a box (labels["quantity"]) chooses the quantity when
-    there are several, the order box reorders the units (AUC_ORDER by `rankings`, per quantity), and
-    with more tokens than `window` a slider (labels["first"]) scrolls through them. `height` is the
-    heatmap's, in pixels."""
+    there are several, the order box reorders the units (in the first quantity's orders, and
+    AUC_ORDER by the given `ranking`), and with more tokens than `window` a slider (labels["first"])
+    scrolls through them. `height` is the heatmap's, in pixels."""
     scrolled = len(tokens) > window
     shown = f"datum.position >= {FIRST} && datum.position < {FIRST} + {window}" if scrolled else "true"
     # One view, so that Streamlit stretches it: the trace on top, the heatmap under it, each on its own
@@ -258,11 +258,16 @@ def review_heatmap(
     )
     named = {name: (values, tokens, domain) for name, (values, domain) in quantities.items()}
     headings = {name: [titles[name], meanings[name]] for name in quantities}
-    cells = _heatmap(named, headings, rankings, None, choosable=len(quantities) > 1).transform_filter(shown)
+    # Every quantity in the first one's unit orders: a unit keeps its row when another is shown, and
+    # the server clusters the units once a review.
+    first = next(iter(quantities.values()))[0]
+    rankings = dict.fromkeys(quantities, ranking) if ranking else None
+    cells = _heatmap(named, headings, rankings, None, len(quantities) > 1, ordered_by=first)
+    cells = cells.transform_filter(shown)
     top = TRACE_HEIGHT + TRACE_GAP
     cells = cells.encode(x=x, y=cells.encoding.y.scale(range=[top, alt.ExprRef("height")]))
     hover = alt.selection_point(name=HOVERED, fields=["position"], on="pointerover", clear="pointerout")
-    order_box, pick = _unit_params(order, auc=bool(rankings))
+    order_box, pick = _unit_params(order, auc=bool(ranking))
     params = [order_box]
     if len(quantities) > 1:
         box = alt.binding_select(
@@ -288,13 +293,16 @@ def _heatmap(
     x_title: str | None,
     choosable: bool = False,
     fade: str | None = None,
+    ordered_by: np.ndarray | None = None,
 ) -> alt.Chart:
-    """The heatmap of heatmap(), heatmaps() and read_both_ways(), without its parameters (which the
-    caller adds, once for several heatmaps): `choosable`, of the quantity QUANTITY names; cells
-    where the Vega expression `fade` holds are faded."""
+    """The heatmap of heatmap(), heatmaps(), read_both_ways() and review_heatmap(), without its
+    parameters (which the caller adds, once for several heatmaps): `choosable`, of the quantity
+    QUANTITY names; cells where the Vega expression `fade` holds are faded; the units of every
+    quantity in the orders of `ordered_by` [steps, units], or each in its own."""
+    shared = None if ordered_by is None else _orders(ordered_by)
     frame = pd.concat(
         [
-            _cells(name, values, tokens, (rankings or {}).get(name))
+            _cells(name, values, tokens, (shared or _orders(values)) | _auc((rankings or {}).get(name)))
             for name, (values, tokens, _) in quantities.items()
         ],
         ignore_index=True,
@@ -347,11 +355,19 @@ def _unit_params(order: str, auc: bool) -> list:
     ]
 
 
-def _cells(name: str, values: np.ndarray, tokens: list[str], ranking: list[int] | None) -> pd.DataFrame:
+def _orders(values: np.ndarray) -> dict[str, np.ndarray]:
+    """Each unit's place in every order of models.units.UNIT_ORDERS, by `values` [steps, units]."""
+    return {o: unit_order(values, o) for o in UNIT_ORDERS}
+
+
+def _auc(ranking: list[int] | None) -> dict[str, list[int]]:
+    return {AUC_ORDER: ranking} if ranking else {}
+
+
+def _cells(name: str, values: np.ndarray, tokens: list[str], orders: dict) -> pd.DataFrame:
     """One row per step and unit of `values` [steps, units], with the unit's place in every order."""
     steps, units = values.shape
     assert len(tokens) == steps, (values.shape, len(tokens))
-    orders = {o: unit_order(values, o) for o in UNIT_ORDERS} | ({AUC_ORDER: ranking} if ranking else {})
     return pd.DataFrame(
         {
             "quantity": [name] * (steps * units),
