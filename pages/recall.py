@@ -90,7 +90,8 @@ st.markdown(t("recall.intro", symbols=SYMBOLS))
 distractors, steps, seed, start = settings_ui()
 if start:
     train_live(distractors, steps, seed)
-if st.session_state.get("recall_curves"):
-    curves_ui(pd.DataFrame(st.session_state["recall_curves"]))
+# A copy: after Stop the stopped run's thread may still be appending until its next Streamlit call.
+if curves := list(st.session_state.get("recall_curves", [])):
+    curves_ui(pd.DataFrame(curves))
 else:
     recorded_ui()
