@@ -198,7 +198,7 @@ def read_both_ways(
 
 
 FIRST = "first_token"  # the first token a scrolled heatmap shows, a parameter the browser changes
-HOVERED = "hovered_token"  # the token under the pointer, marked in every view of a chart
+HOVERED = "hovered_token"  # the token under the pointer, framed in the trace and the heatmap
 TRACE_HEIGHT, TRACE_GAP = 90, 24  # pixels of the reading trace above a review's heatmap, and under it
 TITLE_AND_AXIS = 160  # pixels of a review's heatmap that its two-line title and its token axis take
 
