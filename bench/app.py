@@ -150,10 +150,17 @@ REPAINT = """async ([chart, action]) => {
   await frame();
   return performance.now() - started;
 }"""
-# Picks the next unit order in the chart's box of orders (a Vega-Lite parameter bound to a <select>).
-NEXT_ORDER = """const select = view.querySelector(".vega-bind select[name=unit_order]");
+
+
+def next_option(param: str) -> str:
+    """JavaScript that picks the next option of the chart's box bound to the Vega-Lite parameter `param`
+    (a <select> named after it)."""
+    return f"""const select = view.querySelector(".vega-bind select[name={param}]");
 select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
 select.dispatchEvent(new Event("change"));"""
+
+
+NEXT_ORDER, NEXT_QUANTITY = next_option("unit_order"), next_option("quantity")
 
 
 # Moves the chart's step slider (a Vega-Lite parameter bound to a range input) to its other end.
@@ -164,10 +171,6 @@ slider.dispatchEvent(new Event("input"));"""
 ONE_STEP = """const slider = view.querySelector(".vega-bind input[type=range]");
 slider.value = slider.value === slider.max ? slider.min : +slider.value + 1;
 slider.dispatchEvent(new Event("input"));"""
-# Chooses the next quantity in the chart's box of quantities (a Vega-Lite parameter bound to a <select>).
-NEXT_QUANTITY = """const select = view.querySelector(".vega-bind select[name=quantity]");
-select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
-select.dispatchEvent(new Event("change"));"""
 
 
 # Moves the pointer over the chart's canvas, to SHARE of its width and 60% of its height.
